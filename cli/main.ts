@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The `archc` command. A thin shell over the compiler API: it parses arguments, reads files,
+ * prints diagnostics and sets the exit code (0 ok, 1 errors or changes found, 2 usage).
+ */
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { checkCommand } from "./check.js";
+import { fmtCommand } from "./fmt.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+const program = new Command()
+  .name("archc")
+  .description("Compiler for .arch, a declarative language for neural-network architectures.")
+  .version(pkg.version, "-V, --version", "print the archc version")
+  .helpOption("-h, --help", "show help")
+  .showHelpAfterError("(run archc --help for usage)")
+  .exitOverride();
+
+program
+  .command("check")
+  .description("check .arch files and print every diagnostic (exit 1 on errors)")
+  .argument("<paths...>", ".arch files or directories")
+  .action((paths: string[]) => {
+    process.exitCode = checkCommand(paths);
+  });
+
+program
+  .command("fmt")
+  .description(
+    "format .arch files in place in the canonical layout ('-' reads stdin, writes stdout)",
+  )
+  .argument("<paths...>", ".arch files or directories")
+  .option("--check", "write nothing; list the files that would change and exit 1 if any")
+  .action((paths: string[], opts: { check?: boolean }) => {
+    process.exitCode = fmtCommand(paths, { check: opts.check === true });
+  });
+
+try {
+  program.parse(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version exit 0; usage errors (already printed by commander) exit 2.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    throw e;
+  }
+}

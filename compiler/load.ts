@@ -1,0 +1,104 @@
+/**
+ * Reading .arch files from disk: bytes -> text (UTF-8 checked) -> syntax tree, with every
+ * problem (unreadable file, invalid UTF-8, syntax errors) as a diagnostic.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { decodeSource, parse, LIMITS } from "../grammar/parse.js";
+import type { Module } from "../grammar/ast.js";
+import { diagnostic, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { SourceFile } from "./diagnostics/source.js";
+
+export interface LoadedFile {
+  path: string;
+  text: string;
+  source: SourceFile;
+  module: Module;
+  diagnostics: Diagnostic[];
+}
+
+/** Parses text that did not come from disk (stdin, an editor buffer, a test). */
+export function loadText(path: string, text: string, extra: Diagnostic[] = []): LoadedFile {
+  const parsed = parse(text, path);
+  return {
+    path,
+    text,
+    source: parsed.source,
+    module: parsed.module,
+    diagnostics: [...extra, ...parsed.diagnostics],
+  };
+}
+
+export function loadBytes(path: string, bytes: Uint8Array): LoadedFile {
+  const { text, diagnostics } = decodeSource(bytes, path);
+  return loadText(path, text, diagnostics);
+}
+
+export function loadFile(path: string): LoadedFile {
+  let bytes: Uint8Array;
+  try {
+    const size = statSync(path).size;
+    if (size > LIMITS.maxFileBytes) {
+      return failed(
+        path,
+        "A0008",
+        `file is too large (${size} bytes; the limit is ${LIMITS.maxFileBytes})`,
+      );
+    }
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : String((e as Error).message);
+    return failed(path, "A0009", `cannot read '${path}': ${why}`);
+  }
+  return loadBytes(path, bytes);
+}
+
+function failed(path: string, code: string, message: string): LoadedFile {
+  const source = new SourceFile(path, "");
+  const module: Module = {
+    kind: "Module",
+    file: path,
+    items: [],
+    comments: [],
+    span: { start: 0, end: 0 },
+  };
+  return {
+    path,
+    text: "",
+    source,
+    module,
+    diagnostics: [diagnostic(code, message, { file: path, span: { start: 0, end: 0 } })],
+  };
+}
+
+/** Expands directories into the .arch files under them (sorted; node_modules and dist skipped). */
+export function expandArchPaths(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string, explicit: boolean) => {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      if (explicit) out.push(p); // reported as unreadable when loaded
+      return;
+    }
+    if (!isDir) {
+      if (explicit || p.endsWith(".arch")) out.push(p);
+      return;
+    }
+    for (const name of readdirSync(p).sort()) {
+      if (name === "node_modules" || name === "dist" || name.startsWith(".")) continue;
+      walk(join(p, name), false);
+    }
+  };
+  for (const p of paths) walk(p, true);
+  return out;
+}
