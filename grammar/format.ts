@@ -125,10 +125,12 @@ class Printer {
   /** Comments that precede `start`, each on its own line, keeping single blank lines. */
   private leading(start: number): Doc[] {
     const parts: Doc[] = [];
-    for (const c of this.pending(start)) {
+    const batch = this.pending(start);
+    batch.forEach((c, i) => {
       parts.push(this.commentDoc(c), hardline);
-      if (this.blankBetween(c.span.end, this.nextStart(start))) parts.push(hardline);
-    }
+      const next = batch[i + 1]?.span.start ?? start;
+      if (this.blankBetween(c.span.end, next)) parts.push(hardline);
+    });
     return parts;
   }
 
@@ -330,7 +332,7 @@ class Printer {
       ms,
       (m) => this.member(m),
       end - 1,
-      (a, b) => MULTILINE.has(b.kind) || MULTILINE.has(a.kind),
+      (a, b) => a.kind === "Forward" || b.kind === "Forward",
     );
   }
 
@@ -590,13 +592,18 @@ class Printer {
         return [left, " ", e.op, " ", right];
       }
       case "If":
+        // Broken, the branches go on their own lines: `if c` / `then a` / `else b`.
         return group([
           "if ",
           this.paren(e.cond, e.cond.kind === "If"),
-          " then ",
-          this.paren(e.then, e.then.kind === "If"),
-          " else ",
-          this.expr(e.else),
+          indent([
+            line,
+            "then ",
+            this.paren(e.then, e.then.kind === "If"),
+            line,
+            "else ",
+            this.expr(e.else),
+          ]),
         ]);
       case "Call":
         return [this.paren(e.callee, prec(e.callee) < POSTFIX), this.args(e.args, e.span.end - 1)];

@@ -22,7 +22,6 @@ export const CODES = {
   A0107: "malformed slice",
   A0108: "more than one variadic dim in a shape",
   A0109: "invalid let pattern",
-  A0110: "unexpected input after the end of the file",
   A0111: "reserved keyword used as a name",
 } as const;
 
