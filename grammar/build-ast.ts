@@ -47,7 +47,8 @@ function validToken(t: IToken | undefined): t is IToken {
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly depth = new WeakMap<object, number>();
+  // Plain maps, not weak ones: ephemeron tables make garbage collection slow on large files.
+  private readonly depth = new Map<object, number>();
 
   constructor(
     private readonly file: string,
@@ -628,7 +629,7 @@ export class AstBuilder {
   }
 
   /** Expressions written in parentheses (so `(a < b) == c` is not a chained comparison). */
-  private readonly parenthesized = new WeakSet<A.Expr>();
+  private readonly parenthesized = new Set<A.Expr>();
 
   private unary(n: CstNode): { expr: A.Expr; prefixes: IToken[] } {
     const prefixes = this.tokens(n, "prefix");
