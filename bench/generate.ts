@@ -37,4 +37,3 @@ export function generateArch(lines: number): string {
   }
   return parts.join("");
 }
-

@@ -14,13 +14,17 @@ function measure(label: string, lines: number, fn: () => void): number {
   for (let i = 0; i < runs; i++) fn();
   const ms = (performance.now() - t0) / runs;
   const rate = lines / (ms / 1000);
-  console.log(`${label.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms   ${Math.round(rate).toLocaleString("en-US").padStart(10)} lines/s`);
+  console.log(
+    `${label.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms   ${Math.round(rate).toLocaleString("en-US").padStart(10)} lines/s`,
+  );
   return rate;
 }
 
 const text = generateArch(10_000);
 const lines = text.split("\n").length - 1;
-console.log(`generated file: ${lines} lines, ${(text.length / 1024).toFixed(0)} KiB (node ${process.version})`);
+console.log(
+  `generated file: ${lines} lines, ${(text.length / 1024).toFixed(0)} KiB (node ${process.version})`,
+);
 const parsed = parse(text, "bench.arch");
 if (parsed.diagnostics.length > 0) throw new Error("the generated file has diagnostics");
 measure("parse (lex + CST + AST)", lines, () => parse(text, "bench.arch"));

@@ -61,7 +61,10 @@ function print(g: ISerializedGast): string {
 
 /** One line per rule: `name = definition ;` */
 export function grammarEbnf(): string {
-  const rules = parser.getSerializedGastProductions() as (ISerializedGast & { name: string; definition: ISerializedGast[] })[];
+  const rules = parser.getSerializedGastProductions() as (ISerializedGast & {
+    name: string;
+    definition: ISerializedGast[];
+  })[];
   const width = Math.max(...rules.map((r) => r.name.length));
   return rules.map((r) => `${r.name.padEnd(width)} = ${seq(r.definition)} ;`).join("\n") + "\n";
 }
@@ -74,5 +77,11 @@ export function withGeneratedEbnf(spec: string): string {
   const begin = spec.indexOf(EBNF_BEGIN);
   const end = spec.indexOf(EBNF_END);
   if (begin < 0 || end < begin) throw new Error("spec/language.md lacks the ebnf markers");
-  return spec.slice(0, begin + EBNF_BEGIN.length) + "\n```ebnf\n" + grammarEbnf() + "```\n" + spec.slice(end);
+  return (
+    spec.slice(0, begin + EBNF_BEGIN.length) +
+    "\n```ebnf\n" +
+    grammarEbnf() +
+    "```\n" +
+    spec.slice(end)
+  );
 }

@@ -2,7 +2,8 @@
  * Parser error messages in plain words ("expected ')' but found '}'") instead of chevrotain's
  * defaults, which name internal token types and rule names.
  */
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 import { CONTEXTUAL_KEYWORDS, HARD_KEYWORDS, Ident } from "./lexer.js";
 
 /** What a rule parses, for "expected ..." messages. */

@@ -8,7 +8,8 @@
  * on their own lines; a comment on the same line after an item stays there. A comment inside an
  * expression, where no such position exists, moves to the next one.
  */
-import { doc, type Doc } from "prettier";
+import * as doc from "prettier/doc";
+type Doc = doc.builders.Doc;
 import type * as A from "./ast.js";
 
 const {

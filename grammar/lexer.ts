@@ -2,7 +2,8 @@
  * The .arch lexer: token definitions (the vocabulary of spec/language.md §1) and one shared
  * chevrotain Lexer instance.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 // Comments go to their own group: the parser never sees them, the formatter and doc-comment
 // attachment do.

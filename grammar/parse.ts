@@ -2,7 +2,8 @@
  * The front end's entry point: bytes or text -> Module + diagnostics. It never throws: any input
  * yields a (possibly partial) tree and diagnostics with spans.
  */
-import { EOF, type ILexingError, type IRecognitionException, type IToken } from "chevrotain";
+import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./build-ast.js";
 import * as T from "./lexer.js";

@@ -6,7 +6,8 @@
  * Binary operators are parsed as a flat list (`unary (op unary)*`) and precedence is applied
  * when the AST is built: one rule instead of eight keeps parsing fast and the recursion shallow.
  */
-import { CstParser, EOF, type CstNode, type IToken, type TokenType } from "chevrotain";
+import type { CstNode, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { errorMessages } from "./errors.js";
 

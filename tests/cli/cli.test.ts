@@ -12,7 +12,12 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const CLI = join(ROOT, "dist/cli/main.js");
 
 function archc(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    input,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -52,10 +57,16 @@ describe("archc check", () => {
   });
 
   it("reports every syntax error of a file with file:line:col and exits 1", () => {
-    const path = tempFile("bad.arch", "block A {\n  param w: [d] = \n  layer l = Linear(d,, d)\n}\nmodel M = A(x = 1, 2)\n");
+    const path = tempFile(
+      "bad.arch",
+      "block A {\n  param w: [d] = \n  layer l = Linear(d,, d)\n}\nmodel M = A(x = 1, 2)\n",
+    );
     const r = archc(["check", path]);
     expect(r.code).toBe(1);
-    const heads = r.stderr.split("\n").filter((l) => l.startsWith(path)).map((l) => l.slice(path.length));
+    const heads = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith(path))
+      .map((l) => l.slice(path.length));
     expect(heads).toEqual([
       ":2:17: error[A0103]: expected an expression but found keyword 'layer'",
       ":3:22: error[A0101]: expected ')' but found ','",
@@ -77,13 +88,17 @@ describe("archc check", () => {
     writeFileSync(path, Buffer.from([0x6c, 0x65, 0x74, 0x20, 0x78, 0x20, 0x3d, 0x20, 0xe9, 0x0a]));
     const r = archc(["check", path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error\[A0001\]: file is not valid UTF-8: invalid byte 0xe9 at byte offset 8/);
+    expect(r.stderr).toMatch(
+      /error\[A0001\]: file is not valid UTF-8: invalid byte 0xe9 at byte offset 8/,
+    );
   });
 });
 
 describe("archc fmt", () => {
-  const messy = "block  A( d : dim ){param w:[d]=zeros // keep me\nforward(x:[d])->y:[d]{return x*w}}\n";
-  const tidy = "block A(d: dim) {\n  param w: [d] = zeros // keep me\n\n  forward(x: [d]) -> y: [d] {\n    return x * w\n  }\n}\n";
+  const messy =
+    "block  A( d : dim ){param w:[d]=zeros // keep me\nforward(x:[d])->y:[d]{return x*w}}\n";
+  const tidy =
+    "block A(d: dim) {\n  param w: [d] = zeros // keep me\n\n  forward(x: [d]) -> y: [d] {\n    return x * w\n  }\n}\n";
 
   it("--check lists files that would change and exits 1; without it, rewrites them", () => {
     const path = tempFile("messy.arch", messy);
