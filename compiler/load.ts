@@ -31,7 +31,15 @@ export function loadText(path: string, text: string, extra: Diagnostic[] = []): 
 
 export function loadBytes(path: string, bytes: Uint8Array): LoadedFile {
   const { text, diagnostics } = decodeSource(bytes, path);
-  return loadText(path, text, diagnostics);
+  const loaded = loadText(path, text, diagnostics);
+  // The invalid byte is reported once, as A0001, not again as an unexpected character.
+  const bad = diagnostics[0]?.location.span.start;
+  if (bad !== undefined) {
+    loaded.diagnostics = loaded.diagnostics.filter(
+      (d) => !(d.code === "A0002" && d.location.span.start === bad),
+    );
+  }
+  return loaded;
 }
 
 export function loadFile(path: string): LoadedFile {

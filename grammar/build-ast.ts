@@ -12,6 +12,18 @@ import { HARD_KEYWORDS } from "./lexer.js";
 
 const RESERVED = new Set(HARD_KEYWORDS);
 
+/** The keyword that starts each rule the parser accepts out of place. */
+const MISPLACED_KEYWORDS: Record<string, string> = {
+  paramMember: "param",
+  letDecl: "let",
+  layerMember: "layer",
+  requiresDecl: "requires",
+  tieDecl: "tie",
+  ifMember: "if",
+  forwardDecl: "forward",
+  returnStmt: "return",
+};
+
 /** Deeper expression trees are refused (A0104): later passes recurse over them. */
 export const MAX_EXPR_DEPTH = 512;
 
@@ -128,7 +140,36 @@ export class AstBuilder {
     add("fnDecl", (c) => this.fnDecl(c));
     add("modelDecl", (c) => this.modelDecl(c));
     add("letDecl", (c) => this.letDecl(c));
+    for (const c of this.nodes(n, "misplaced")) this.misplaced(c, "top");
     return items.sort((a, b) => a.at - b.at).map((i) => i.build());
+  }
+
+  /** Reports a construct the grammar accepted only to diagnose it; it is left out of the tree. */
+  private misplaced(n: CstNode, where: "top" | "member" | "body" | "interface"): void {
+    const span = this.span(n);
+    const keyword = MISPLACED_KEYWORDS[n.name] ?? n.name;
+    if (where === "interface") {
+      this.report(
+        "A0112",
+        `an interface declares only a forward signature; '${keyword}' cannot appear in it`,
+        { start: span.start, end: span.start + keyword.length },
+        "interface NAME(d: dim) { forward(x: [...S, d]) -> y: [...S, d] }",
+      );
+      return;
+    }
+    const message =
+      where === "body"
+        ? `'${keyword}' declares a block member; it cannot appear in a forward body`
+        : keyword === "return"
+          ? `'return' can only appear in a forward or fn body`
+          : `'${keyword}' must be inside a block`;
+    const help =
+      where === "body"
+        ? "move it out of forward, into the block"
+        : keyword === "return"
+          ? "put it in forward(...) -> ... { ... }"
+          : "declare it inside block NAME(...) { ... }";
+    this.report("A0112", message, { start: span.start, end: span.start + keyword.length }, help);
   }
 
   private importDecl(n: CstNode): A.ImportDecl {
@@ -176,8 +217,9 @@ export class AstBuilder {
       params: this.paramList(this.node(n, "paramList")),
       span,
     };
-    const fwd = this.node(n, "forwardDecl");
+    const fwd = this.node(n, "forwardSig");
     if (fwd) decl.forward = this.forwardDecl(fwd);
+    for (const c of this.nodes(n, "misplaced")) this.misplaced(c, "interface");
     return decl;
   }
 
@@ -267,6 +309,9 @@ export class AstBuilder {
         return [this.ifMember(child)];
       case "forwardDecl":
         return [this.forwardDecl(child)];
+      case "misplaced":
+        this.misplaced(child, "member");
+        return [];
       default:
         return [];
     }
@@ -444,6 +489,7 @@ export class AstBuilder {
         const span = this.span(child);
         return [{ kind: "Return", value: this.expr(this.node(child, "expr"), span), span }];
       }
+      if (key === "misplaced") this.misplaced(child, "body");
       return [];
     });
   }

@@ -2,12 +2,12 @@
  * The front end's entry point: bytes or text -> Module + diagnostics. It never throws: any input
  * yields a (possibly partial) tree and diagnostics with spans.
  */
-import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
-import { EOF } from "./chevrotain.js";
+import type { IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./build-ast.js";
 import * as T from "./lexer.js";
 import { parser } from "./parser.js";
+import { indexOfToken, lexDiagnostic, parseDiagnostic } from "./syntax-errors.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { SourceFile, type Span } from "../compiler/diagnostics/source.js";
 
@@ -105,7 +105,8 @@ export function parse(text: string, file: string): ParseResult {
   }
 
   const lexed = T.archLexer.tokenize(text);
-  for (const e of lexed.errors) diags.push(lexError(e, text, file));
+  const lexErrors = lexed.errors.map((e) => lexDiagnostic(e, file, text));
+  diags.push(...lexErrors);
 
   const comments: A.Comment[] = [];
   for (const c of lexed.groups.comments ?? []) {
@@ -144,23 +145,27 @@ export function parse(text: string, file: string): ParseResult {
           },
         ),
       );
+      // chevrotain matches tokens by index: both fields must change.
       t.tokenType = T.StringLit;
+      t.tokenTypeIdx = T.StringLit.tokenTypeIdx!;
     }
   }
   tokens = limitNesting(tokens, file, diags);
 
   const builder = new AstBuilder(file, text.length);
   const items: A.TopLevel[] = [];
+  const parseDiags: Diagnostic[] = [];
+  let stoppedAt: Diagnostic | undefined;
   let start = 0;
   for (let round = 0; start < tokens.length; round++) {
     if (round >= LIMITS.maxResyncs) {
-      diags.push(
-        diagnostic(
-          "A0007",
-          "too many syntax errors; parsing stopped here",
-          at(tokenSpan(tokens[start]!)),
-          { severity: "note" },
-        ),
+      stoppedAt = diagnostic(
+        "A0007",
+        "too many syntax errors; parsing stopped here",
+        at(tokenSpan(tokens[start]!)),
+        {
+          severity: "note",
+        },
       );
       break;
     }
@@ -179,8 +184,13 @@ export function parse(text: string, file: string): ParseResult {
     }
     items.push(...builder.topLevel(cst));
     let resume = -1;
+    const reported = new Set<number>();
     for (const e of parser.errors) {
-      diags.push(parseError(e, file, text));
+      // chevrotain records the same bad token once per enclosing rule: report it once, from the
+      // innermost rule (the first recorded), which knows best what was expected.
+      if (reported.has(e.token.startOffset) && Number.isFinite(e.token.startOffset)) continue;
+      reported.add(e.token.startOffset);
+      parseDiags.push(parseDiagnostic(e, { file, text, tokens }));
       if (e.name === "NotAllInputParsedException") {
         resume = nextTopLevelStart(tokens, indexOfToken(tokens, e.token), text);
       }
@@ -188,7 +198,28 @@ export function parse(text: string, file: string): ParseResult {
     if (resume < 0) break;
     start = resume;
   }
-  diags.push(...builder.diagnostics);
+  // A character the lexer rejected usually derails the parse of the rest of its line: those parse
+  // errors are consequences, not separate mistakes.
+  // Recovery can cascade within a line; the first error of a line is the one to fix, so later
+  // parse errors on that line are dropped.
+  const roots: Diagnostic[] = [];
+  for (const d of [...lexErrors, ...parseDiags].sort(
+    (a, b) => a.location.span.start - b.location.span.start,
+  )) {
+    const derived = roots.some(
+      (r) => r !== d && sameLineAfter(text, r.location.span.start, d.location.span.start),
+    );
+    if (lexErrors.includes(d) || !derived) roots.push(d);
+  }
+  diags.push(...roots.filter((d) => !lexErrors.includes(d)));
+  // Tree-level diagnostics of constructs a lexical or parse error already covers are left out.
+  diags.push(
+    ...builder.diagnostics.filter(
+      (d) =>
+        !lexErrors.some((l) => sameLineAfter(text, l.location.span.start, d.location.span.start)) &&
+        !roots.some((r) => r.location.span.start === d.location.span.start),
+    ),
+  );
 
   const module: A.Module = {
     kind: "Module",
@@ -198,31 +229,18 @@ export function parse(text: string, file: string): ParseResult {
     span: { start: 0, end: text.length },
   };
   attachDocComments(module, text);
-  return { module, source, diagnostics: capDiagnostics(dedupe(diags), file) };
+  const shown = capDiagnostics(dedupe(diags), file);
+  if (stoppedAt) shown.push(stoppedAt);
+  return { module, source, diagnostics: shown };
+}
+
+/** True when `b` is at or after `a` on the same line. */
+function sameLineAfter(text: string, a: number, b: number): boolean {
+  return b >= a && !text.slice(a, b).includes("\n");
 }
 
 function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: t.startOffset + Math.max(1, t.image.length) };
-}
-
-function lexError(e: ILexingError, text: string, file: string): Diagnostic {
-  const ch = text.slice(e.offset, e.offset + e.length);
-  const first = ch.codePointAt(0) ?? 0;
-  const shown =
-    first === 0xfffd
-      ? "an invalid UTF-8 byte"
-      : first < 0x20 || first === 0x7f
-        ? `control character U+${first.toString(16).toUpperCase().padStart(4, "0")}`
-        : `'${ch.length > 20 ? ch.slice(0, 20) + "…" : ch}'`;
-  return diagnostic(
-    "A0002",
-    `unexpected character${e.length > 1 ? "s" : ""}: ${shown}`,
-    {
-      file,
-      span: { start: e.offset, end: e.offset + e.length },
-    },
-    { help: "names use only ASCII letters, digits and _; see spec/language.md §1" },
-  );
 }
 
 /**
@@ -255,63 +273,6 @@ function limitNesting(tokens: IToken[], file: string, diags: Diagnostic[]): ITok
   return tokens;
 }
 
-const EXPRESSION_RULES = new Set([
-  "expr",
-  "ifExpr",
-  "binaryExpr",
-  "unaryExpr",
-  "postfixExpr",
-  "primary",
-]);
-
-function parseError(e: IRecognitionException, file: string, text: string): Diagnostic {
-  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? "";
-  let code = "A0101";
-  if (e.name === "NotAllInputParsedException") code = "A0102";
-  else if (e.name === "MismatchedTokenException" && rule === "module") code = "A0102";
-  else if (e.name === "NoViableAltException" && EXPRESSION_RULES.has(rule)) code = "A0103";
-  else if (e.name === "NoViableAltException" && rule === "module") code = "A0102";
-  const tok = e.token;
-  const prev = (e as { previousToken?: IToken }).previousToken;
-  let span: Span;
-  // A missing token is best shown right after what precedes it, not on the next line's token.
-  const onLaterLine =
-    prev !== undefined &&
-    tok.tokenType !== EOF &&
-    Number.isFinite(prev.endOffset) &&
-    text.slice((prev.endOffset as number) + 1, tok.startOffset).includes("\n");
-  if ((tok.tokenType === EOF || onLaterLine) && prev && Number.isFinite(prev.endOffset)) {
-    const after = (prev.endOffset as number) + 1;
-    span = { start: after, end: after };
-  } else if (tok.tokenType === EOF || !Number.isFinite(tok.startOffset)) {
-    span = { start: text.length, end: text.length };
-  } else {
-    span = tokenSpan(tok);
-  }
-  return diagnostic(code, e.message, { file, span }, helpFor(e, code));
-}
-
-function helpFor(e: IRecognitionException, code: string): { help?: string } {
-  if (code === "A0102")
-    return { help: "top-level items are: import, block, interface, fn, model, let" };
-  if (e.message.includes("reserved"))
-    return { help: `rename it (for example '${e.token.image}_')` };
-  return {};
-}
-
-function indexOfToken(tokens: IToken[], tok: IToken): number {
-  let lo = 0;
-  let hi = tokens.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const o = tokens[mid]!.startOffset;
-    if (o === tok.startOffset) return mid;
-    if (o < tok.startOffset) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** The next token after `from` where a top-level declaration plausibly starts, or -1. */
 function nextTopLevelStart(tokens: IToken[], from: number, text: string): number {
   let fallback = -1;
@@ -340,12 +301,12 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
 function capDiagnostics(diags: Diagnostic[], file: string): Diagnostic[] {
   if (diags.length <= LIMITS.maxDiagnostics) return diags;
   const shown = diags.slice(0, LIMITS.maxDiagnostics);
-  const last = diags[diags.length - 1]!;
+  const firstHidden = diags[LIMITS.maxDiagnostics]!;
   shown.push(
     diagnostic(
       "A0007",
       `${diags.length - LIMITS.maxDiagnostics} more diagnostics in this file are not shown`,
-      { file, span: last.location.span },
+      { file, span: firstHidden.location.span },
       {
         severity: "note",
         help: "fix the first errors and check again",

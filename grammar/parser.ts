@@ -9,7 +9,7 @@
 import type { CstNode, IToken, TokenType } from "chevrotain";
 import { CstParser, EOF } from "./chevrotain.js";
 import * as T from "./lexer.js";
-import { errorMessages } from "./errors.js";
+import { errorMessages } from "./syntax-errors.js";
 
 export class ArchParser extends CstParser {
   constructor() {
@@ -52,6 +52,14 @@ export class ArchParser extends CstParser {
         { ALT: () => this.SUBRULE(this.modelDecl) },
         { ALT: () => this.SUBRULE(this.letDecl) },
         { ALT: () => this.CONSUME(T.Semicolon) },
+        // Accepted only to be reported (A0112): recovery then resumes right after them.
+        { ALT: () => this.SUBRULE(this.paramMember, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.layerMember, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.requiresDecl, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.tieDecl, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.ifMember, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.forwardDecl, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.returnStmt, { LABEL: "misplaced" }) },
       ]);
     });
   });
@@ -104,11 +112,26 @@ export class ArchParser extends CstParser {
     this.CONSUME(T.LBrace);
     this.MANY(() => {
       this.OR([
-        { ALT: () => this.SUBRULE(this.forwardDecl) },
+        { ALT: () => this.SUBRULE(this.forwardSig) },
         { ALT: () => this.CONSUME(T.Semicolon) },
+        // Accepted only to be reported (A0112).
+        { ALT: () => this.SUBRULE(this.paramMember, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.layerMember, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.letDecl, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.requiresDecl, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.tieDecl, { LABEL: "misplaced" }) },
+        { ALT: () => this.SUBRULE(this.ifMember, { LABEL: "misplaced" }) },
       ]);
     });
     this.CONSUME(T.RBrace);
+  });
+
+  /** An interface's forward: the signature without a body. */
+  forwardSig = this.RULE("forwardSig", () => {
+    this.CONSUME(T.Forward);
+    this.SUBRULE(this.paramList);
+    this.CONSUME(T.Arrow);
+    this.SUBRULE(this.outputs);
   });
 
   fnDecl = this.RULE("fnDecl", () => {
@@ -182,6 +205,7 @@ export class ArchParser extends CstParser {
       { ALT: () => this.SUBRULE(this.ifMember) },
       { ALT: () => this.SUBRULE(this.forwardDecl) },
       { ALT: () => this.CONSUME(T.Semicolon) },
+      { ALT: () => this.SUBRULE(this.returnStmt, { LABEL: "misplaced" }) },
     ]);
   });
 
@@ -293,11 +317,9 @@ export class ArchParser extends CstParser {
   forwardDecl = this.RULE("forwardDecl", () => {
     this.CONSUME(T.Forward);
     this.SUBRULE(this.paramList);
-    this.OPTION(() => {
-      this.CONSUME(T.Arrow);
-      this.SUBRULE(this.outputs);
-    });
-    this.OPTION2(() => this.SUBRULE(this.body));
+    this.CONSUME(T.Arrow);
+    this.SUBRULE(this.outputs);
+    this.SUBRULE(this.body);
   });
 
   outputs = this.RULE("outputs", () => {
@@ -333,6 +355,11 @@ export class ArchParser extends CstParser {
       { ALT: () => this.SUBRULE(this.requiresDecl) },
       { ALT: () => this.SUBRULE(this.returnStmt) },
       { ALT: () => this.CONSUME(T.Semicolon) },
+      { ALT: () => this.SUBRULE(this.paramMember, { LABEL: "misplaced" }) },
+      { ALT: () => this.SUBRULE(this.layerMember, { LABEL: "misplaced" }) },
+      { ALT: () => this.SUBRULE(this.tieDecl, { LABEL: "misplaced" }) },
+      { ALT: () => this.SUBRULE(this.ifMember, { LABEL: "misplaced" }) },
+      { ALT: () => this.SUBRULE(this.forwardDecl, { LABEL: "misplaced" }) },
     ]);
   });
 

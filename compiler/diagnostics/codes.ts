@@ -23,6 +23,7 @@ export const CODES = {
   A0108: "more than one variadic dim in a shape",
   A0109: "invalid let pattern",
   A0111: "reserved keyword used as a name",
+  A0112: "declaration in the wrong place",
 } as const;
 
 export type Code = keyof typeof CODES;

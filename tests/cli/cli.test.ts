@@ -69,7 +69,7 @@ describe("archc check", () => {
       .map((l) => l.slice(path.length));
     expect(heads).toEqual([
       ":2:17: error[A0103]: expected an expression but found keyword 'layer'",
-      ":3:22: error[A0101]: expected ')' but found ','",
+      ":3:22: error[A0101]: expected ',' or ')' but found ','",
       ":5:20: error[A0105]: positional argument after keyword argument 'x'",
     ]);
     expect(r.stderr).toMatch(/3 errors in 1 file/);

@@ -246,6 +246,6 @@ let q = a < b < c
   it("resumes at the next top-level declaration after junk", () => {
     const r = parse("}}} forward(x) {}\nblock A {}\n$$$\nmodel M = A()", "t.arch");
     expect(r.module.items.map((i) => i.kind)).toEqual(["Block", "Model"]);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["A0102", "A0002"]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["A0102", "A0112", "A0002"]);
   });
 });
