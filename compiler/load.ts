@@ -42,7 +42,8 @@ export function loadBytes(path: string, bytes: Uint8Array): LoadedFile {
   return loaded;
 }
 
-export function loadFile(path: string): LoadedFile {
+/** Reads and parses a file; `display` is the path diagnostics show (default: `path`). */
+export function loadFile(path: string, display = path): LoadedFile {
   let bytes: Uint8Array;
   try {
     const size = statSync(path).size;
@@ -64,9 +65,9 @@ export function loadFile(path: string): LoadedFile {
           : code === "EACCES"
             ? "permission denied"
             : String((e as Error).message);
-    return failed(path, "A0009", `cannot read '${path}': ${why}`);
+    return failed(display, "A0009", `cannot read '${display}': ${why}`);
   }
-  return loadBytes(path, bytes);
+  return loadBytes(display, bytes);
 }
 
 function failed(path: string, code: string, message: string): LoadedFile {

@@ -565,11 +565,18 @@ export class AstBuilder {
 
   // ------------------------------------------------------------------ expressions
 
-  private setDepth<E extends A.Expr>(e: E, ...children: (A.Expr | undefined)[]): E {
+  /** Records an expression's depth from its children's (an array: lists may be huge). */
+  private setDepth<E extends A.Expr>(e: E, children: readonly (A.Expr | undefined)[] = []): E {
     let d = 0;
     for (const c of children) if (c) d = Math.max(d, this.depth.get(c) ?? 1);
     this.depth.set(e, d + 1);
     return e;
+  }
+
+  /** Forgets per-expression bookkeeping between top-level items (it is only needed within one). */
+  reset(): void {
+    this.depth.clear();
+    this.parenthesized.clear();
   }
 
   /** Refuses trees deeper than MAX_EXPR_DEPTH: later passes recurse over expressions. */
@@ -593,7 +600,7 @@ export class AstBuilder {
       const then = this.expr(this.node(ifNode, "then"), span);
       const els = this.expr(this.node(ifNode, "else"), span);
       return this.bounded(
-        this.setDepth({ kind: "If", cond, then, else: els, span }, cond, then, els),
+        this.setDepth({ kind: "If", cond, then, else: els, span }, [cond, then, els]),
       );
     }
     const bin = this.node(n, "binaryExpr");
@@ -619,17 +626,17 @@ export class AstBuilder {
         const pow = this.bounded(
           this.setDepth(
             { kind: "Binary", op: "**", left: base, right: acc, span: join(base.span, acc.span) },
-            base,
-            acc,
+            [base, acc],
           ),
         );
         acc = this.applyPrefixes(pow, operands[k]!.prefixes);
       }
-      terms.unshift(acc);
-      if (j > 0) rest.unshift(ops[j - 1]!);
+      // Collected right to left and reversed once: unshift would make long sums quadratic.
+      terms.push(acc);
+      if (j > 0) rest.push(ops[j - 1]!);
       i = j - 1;
     }
-    return this.climb(terms, rest);
+    return this.climb(terms.reverse(), rest.reverse());
   }
 
   private climb(operands: A.Expr[], ops: A.BinaryOp[]): A.Expr {
@@ -655,11 +662,10 @@ export class AstBuilder {
       }
       out.push(
         this.bounded(
-          this.setDepth(
-            { kind: "Binary", op, left, right, span: join(left.span, right.span) },
+          this.setDepth({ kind: "Binary", op, left, right, span: join(left.span, right.span) }, [
             left,
             right,
-          ),
+          ]),
         ),
       );
     };
@@ -696,7 +702,7 @@ export class AstBuilder {
             operand: acc,
             span: join(this.tokenSpan(t), acc.span),
           },
-          acc,
+          [acc],
         ),
       );
     }
@@ -710,11 +716,14 @@ export class AstBuilder {
       const span = join(e.span, this.span(s, e.span.end));
       if (s.name === "argList") {
         const args = this.args(s);
-        e = this.setDepth({ kind: "Call", callee: e, args, span }, e, ...args.map((a) => a.value));
+        e = this.setDepth({ kind: "Call", callee: e, args, span }, [
+          e,
+          ...args.map((a) => a.value),
+        ]);
       } else if (s.name === "memberSuffix") {
         e = this.setDepth(
           { kind: "Member", object: e, name: this.ident(this.token(s, "name"), span), span },
-          e,
+          [e],
         );
       } else {
         const indices = this.nodes(s, "indexElem").map((i) => this.indexElem(i));
@@ -726,11 +735,10 @@ export class AstBuilder {
             "write x[i], x[a:b] or x[..., i]",
           );
         }
-        e = this.setDepth(
-          { kind: "Index", object: e, indices, span },
+        e = this.setDepth({ kind: "Index", object: e, indices, span }, [
           e,
           ...indices.filter(isExpr),
-        );
+        ]);
       }
       e = this.bounded(e);
     }
@@ -799,14 +807,17 @@ export class AstBuilder {
       const elems = this.nodes(n, "elem").map((e) => this.expr(e, span));
       const commas = (n.children.Comma ?? []).length;
       if (elems.length === 1 && commas === 0) {
-        this.parenthesized.add(elems[0]!);
-        return elems[0]!;
+        // `(e)` is e itself, spanning its parentheses (comments after it then follow the ')').
+        const inner = { ...elems[0]!, span } as A.Expr;
+        this.depth.set(inner, this.depth.get(elems[0]!) ?? 1);
+        this.parenthesized.add(inner);
+        return inner;
       }
-      return this.setDepth({ kind: "Tuple", elems, span }, ...elems);
+      return this.setDepth({ kind: "Tuple", elems, span }, elems);
     }
     if (n.children.LBracket) {
       const elems = this.nodes(n, "listElem").map((e) => this.expr(e, span));
-      return this.setDepth({ kind: "List", elems, span }, ...elems);
+      return this.setDepth({ kind: "List", elems, span }, elems);
     }
     return this.setDepth(this.error(span));
   }
@@ -814,7 +825,7 @@ export class AstBuilder {
   stringLit(t: IToken): A.StringLit {
     const raw = t.image;
     const span = this.tokenSpan(t);
-    const closed = raw.length >= 2 && raw.endsWith('"') && !raw.endsWith('\\"');
+    const closed = /^"(?:[^"\\\n\r]|\\.)*"$/.test(raw);
     const inner = raw.slice(1, closed ? -1 : undefined);
     let value = "";
     for (let i = 0; i < inner.length; i++) {

@@ -79,9 +79,9 @@ export function withGeneratedEbnf(spec: string): string {
   if (begin < 0 || end < begin) throw new Error("spec/language.md lacks the ebnf markers");
   return (
     spec.slice(0, begin + EBNF_BEGIN.length) +
-    "\n```ebnf\n" +
+    "\n\n```ebnf\n" +
     grammarEbnf() +
-    "```\n" +
+    "```\n\n" +
     spec.slice(end)
   );
 }

@@ -130,7 +130,11 @@ class Printer {
     batch.forEach((c, i) => {
       parts.push(this.commentDoc(c), hardline);
       const next = batch[i + 1]?.span.start ?? start;
-      if (this.blankBetween(c.span.end, next)) parts.push(hardline);
+      // A `///` comment that documents nothing (it was inside an expression or after code) must
+      // not become the doc of the item printed below it: a blank line keeps it detached.
+      const detach =
+        c.text.startsWith("///") && !c.text.startsWith("////") && i === batch.length - 1;
+      if (detach || this.blankBetween(c.span.end, next)) parts.push(hardline);
     });
     return parts;
   }
@@ -147,7 +151,14 @@ class Printer {
     let from = end;
     while (this.next < this.comments.length) {
       const c = this.comments[this.next]!;
-      if (!this.text || !/^[ \t,;]*$/.test(this.text.slice(from, c.span.start))) break;
+      // Only a comment after `end` (one inside the item is not trailing) with nothing but
+      // spaces and separators in between.
+      if (
+        !this.text ||
+        c.span.start < from ||
+        !/^[ \t,;]*$/.test(this.text.slice(from, c.span.start))
+      )
+        break;
       parts.push(lineSuffix([" ", this.commentDoc(c)]));
       if (c.kind === "LineComment" || c.kind === "DocComment") parts.push(breakParent);
       this.next++;
@@ -284,14 +295,15 @@ class Printer {
 
   private importDecl(d: A.ImportDecl): Doc {
     if (d.names) {
+      const [open, close] = d.names.length === 0 ? ["{", "}"] : ["{ ", " }"];
       const names = this.list(
-        "{ ",
-        " }",
+        open,
+        close,
         d.names,
         (n) => (n.alias ? `${n.name.name} as ${n.alias.name}` : n.name.name),
         d.path.span.start,
       );
-      return ["import ", d.names.length === 0 ? "{}" : names, " from ", d.path.raw];
+      return ["import ", names, " from ", d.path.raw];
     }
     return ["import ", d.path.raw, d.alias ? ` as ${d.alias.name}` : ""];
   }
@@ -593,18 +605,13 @@ class Printer {
         return [left, " ", e.op, " ", right];
       }
       case "If":
-        // Broken, the branches go on their own lines: `if c` / `then a` / `else b`.
+        // Broken, the branches go on their own lines: `if c` / `then a` / `else b`. An `if` in a
+        // condition or branch needs no parentheses (`then` and `else` delimit it), and adding
+        // them could push nesting past the parser's limit.
         return group([
           "if ",
-          this.paren(e.cond, e.cond.kind === "If"),
-          indent([
-            line,
-            "then ",
-            this.paren(e.then, e.then.kind === "If"),
-            line,
-            "else ",
-            this.expr(e.else),
-          ]),
+          this.expr(e.cond),
+          indent([line, "then ", this.expr(e.then), line, "else ", this.expr(e.else)]),
         ]);
       case "Call":
         return [this.paren(e.callee, prec(e.callee) < POSTFIX), this.args(e.args, e.span.end - 1)];

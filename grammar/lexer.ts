@@ -207,6 +207,6 @@ export const allTokens: TokenType[] = [
 ];
 
 export const archLexer = new Lexer(allTokens, {
-  positionTracking: "full",
+  positionTracking: "onlyOffset",
   ensureOptimizations: false,
 });

@@ -104,33 +104,29 @@ export function parse(text: string, file: string): ParseResult {
     return { module: emptyModule, source, diagnostics: diags };
   }
 
-  const lexed = T.archLexer.tokenize(text);
-  const lexErrors = lexed.errors.map((e) => lexDiagnostic(e, file, text));
-  diags.push(...lexErrors);
-
-  const comments: A.Comment[] = [];
-  for (const c of lexed.groups.comments ?? []) {
-    const span = { start: c.startOffset, end: c.startOffset + c.image.length };
-    if (c.tokenType === T.UnterminatedBlockComment) {
-      diags.push(
-        diagnostic(
-          "A0004",
-          "block comment is never closed",
-          at({ start: span.start, end: span.start + 2 }),
-          {
-            help: "add */ where the comment should end",
-          },
-        ),
-      );
-    }
-    const isDoc =
-      c.tokenType === T.LineComment && c.image.startsWith("///") && !c.image.startsWith("////");
-    comments.push({
-      kind: isDoc ? "DocComment" : c.tokenType === T.LineComment ? "LineComment" : "BlockComment",
-      text: c.image,
-      span,
-    });
+  // A binary file (an image, a compiled artifact) is refused at once: lexing and parsing it
+  // would only produce noise, slowly.
+  const binary = binaryContent(text);
+  if (binary) {
+    diags.push(
+      diagnostic(
+        "A0010",
+        `this is not .arch source: ${binary.count} control characters or invalid bytes`,
+        at({ start: binary.first, end: binary.first + 1 }),
+        {
+          help: "archc reads UTF-8 text files",
+        },
+      ),
+    );
+    return { module: emptyModule, source, diagnostics: diags };
   }
+
+  const lexed = T.archLexer.tokenize(text);
+  // positionTracking "onlyOffset" leaves endOffset unset; the parser's node locations need it.
+  for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  const lexErrors = lexed.errors.map((e) => lexDiagnostic(e, file, text));
+  for (const d of lexErrors) diags.push(d);
+  const comments = collectComments(lexed.groups.comments ?? [], text, file, diags);
 
   let tokens = lexed.tokens;
   for (const t of tokens) {
@@ -156,70 +152,63 @@ export function parse(text: string, file: string): ParseResult {
   const items: A.TopLevel[] = [];
   const parseDiags: Diagnostic[] = [];
   let stoppedAt: Diagnostic | undefined;
-  let start = 0;
-  for (let round = 0; start < tokens.length; round++) {
-    if (round >= LIMITS.maxResyncs) {
-      stoppedAt = diagnostic(
-        "A0007",
-        "too many syntax errors; parsing stopped here",
-        at(tokenSpan(tokens[start]!)),
-        {
-          severity: "note",
-        },
-      );
-      break;
-    }
-    parser.input = start === 0 ? tokens : tokens.slice(start);
-    let cst;
-    try {
-      cst = parser.module();
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      diags.push(
-        diagnostic("A0006", "input is nested too deeply to parse", at(tokenSpan(tokens[start]!)), {
-          help: "split deeply nested expressions into several `let` statements",
-        }),
-      );
-      break;
-    }
-    items.push(...builder.topLevel(cst));
-    let resume = -1;
-    const reported = new Set<number>();
-    for (const e of parser.errors) {
-      // chevrotain records the same bad token once per enclosing rule: report it once, from the
-      // innermost rule (the first recorded), which knows best what was expected.
-      if (reported.has(e.token.startOffset) && Number.isFinite(e.token.startOffset)) continue;
-      reported.add(e.token.startOffset);
-      parseDiags.push(parseDiagnostic(e, { file, text, tokens }));
-      if (e.name === "NotAllInputParsedException") {
-        resume = nextTopLevelStart(tokens, indexOfToken(tokens, e.token), text);
+  let rounds = 0;
+  // Top-level declarations are parsed a chunk at a time, so the concrete syntax tree of a huge
+  // file never exists all at once (it takes far more memory than the tokens or the AST).
+  for (const [from, to] of chunks(tokens, text)) {
+    let start = from;
+    while (start < to) {
+      if (rounds++ >= LIMITS.maxResyncs) {
+        stoppedAt = diagnostic(
+          "A0007",
+          "too many syntax errors; parsing stopped here",
+          at(tokenSpan(tokens[start]!)),
+          {
+            severity: "note",
+          },
+        );
+        break;
       }
+      parser.input = tokens.slice(start, to);
+      let cst;
+      try {
+        cst = parser.module();
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        diags.push(
+          diagnostic(
+            "A0006",
+            "input is nested too deeply to parse",
+            at(tokenSpan(tokens[start]!)),
+            {
+              help: "split deeply nested expressions into several `let` statements",
+            },
+          ),
+        );
+        break;
+      }
+      for (const item of builder.topLevel(cst)) items.push(item);
+      builder.reset();
+      let resume = -1;
+      const reported = new Set<number>();
+      for (const e of parser.errors) {
+        // chevrotain records the same bad token once per enclosing rule: report it once, from the
+        // innermost rule (the first recorded), which knows best what was expected.
+        if (reported.has(e.token.startOffset) && Number.isFinite(e.token.startOffset)) continue;
+        reported.add(e.token.startOffset);
+        parseDiags.push(parseDiagnostic(e, { file, text, tokens }));
+        if (e.name === "NotAllInputParsedException") {
+          const next = nextTopLevelStart(tokens, indexOfToken(tokens, e.token), text);
+          resume = next >= 0 && next < to ? next : to;
+        }
+      }
+      if (resume < 0) break;
+      start = resume;
     }
-    if (resume < 0) break;
-    start = resume;
+    if (stoppedAt) break;
   }
-  // A character the lexer rejected usually derails the parse of the rest of its line: those parse
-  // errors are consequences, not separate mistakes.
-  // Recovery can cascade within a line; the first error of a line is the one to fix, so later
-  // parse errors on that line are dropped.
-  const roots: Diagnostic[] = [];
-  for (const d of [...lexErrors, ...parseDiags].sort(
-    (a, b) => a.location.span.start - b.location.span.start,
-  )) {
-    const derived = roots.some(
-      (r) => r !== d && sameLineAfter(text, r.location.span.start, d.location.span.start),
-    );
-    if (lexErrors.includes(d) || !derived) roots.push(d);
-  }
-  diags.push(...roots.filter((d) => !lexErrors.includes(d)));
-  // Tree-level diagnostics of constructs a lexical or parse error already covers are left out.
-  diags.push(
-    ...builder.diagnostics.filter(
-      (d) =>
-        !lexErrors.some((l) => sameLineAfter(text, l.location.span.start, d.location.span.start)) &&
-        !roots.some((r) => r.location.span.start === d.location.span.start),
-    ),
-  );
+  for (const d of withoutCascades(lexErrors, parseDiags, builder.diagnostics, source))
+    diags.push(d);
 
   const module: A.Module = {
     kind: "Module",
@@ -234,9 +223,133 @@ export function parse(text: string, file: string): ParseResult {
   return { module, source, diagnostics: shown };
 }
 
-/** True when `b` is at or after `a` on the same line. */
-function sameLineAfter(text: string, a: number, b: number): boolean {
-  return b >= a && !text.slice(a, b).includes("\n");
+/** More than this many control characters or U+FFFD marks a file as binary. */
+const BINARY_THRESHOLD = 1000;
+
+function binaryContent(text: string): { count: number; first: number } | undefined {
+  const re = /[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/g;
+  let count = 0;
+  let first = -1;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (first < 0) first = m.index;
+    if (++count > BINARY_THRESHOLD) {
+      // Count the rest without keeping match objects.
+      count += (text.slice(re.lastIndex).match(re) ?? []).length;
+      return { count, first };
+    }
+  }
+  return undefined;
+}
+
+/** Comments as kept on the tree. */
+function collectComments(
+  raw: IToken[],
+  text: string,
+  file: string,
+  diags: Diagnostic[],
+): A.Comment[] {
+  const comments: A.Comment[] = [];
+  for (const c of raw) {
+    const span = { start: c.startOffset, end: c.startOffset + c.image.length };
+    if (c.tokenType === T.UnterminatedBlockComment) {
+      diags.push(
+        diagnostic(
+          "A0004",
+          "block comment is never closed",
+          { file, span: { start: span.start, end: span.start + 2 } },
+          {
+            help: "add */ where the comment should end",
+          },
+        ),
+      );
+    }
+    // A `///` comment documents the declaration below it only when it starts its line; after
+    // code on the same line it is an ordinary comment.
+    const lineStart = text.lastIndexOf("\n", c.startOffset - 1) + 1;
+    const isDoc =
+      c.tokenType === T.LineComment &&
+      c.image.startsWith("///") &&
+      !c.image.startsWith("////") &&
+      text.slice(lineStart, c.startOffset).trim() === "";
+    comments.push({
+      kind: isDoc ? "DocComment" : c.tokenType === T.LineComment ? "LineComment" : "BlockComment",
+      text: c.image,
+      span,
+    });
+  }
+  return comments;
+}
+
+/** Token ranges of whole top-level declarations, each about CHUNK_TOKENS long. */
+function chunks(tokens: IToken[], text: string): [number, number][] {
+  const CHUNK_TOKENS = 20_000;
+  const out: [number, number][] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const type = t.tokenType;
+    if (
+      depth === 0 &&
+      i - start >= CHUNK_TOKENS &&
+      TOP_LEVEL_STARTS.has(type) &&
+      startsLine(t, text)
+    ) {
+      out.push([start, i]);
+      start = i;
+    }
+    if (type === T.LParen || type === T.LBracket || type === T.LBrace) depth++;
+    else if (type === T.RParen || type === T.RBracket || type === T.RBrace)
+      depth = Math.max(0, depth - 1);
+  }
+  out.push([start, tokens.length]);
+  return out;
+}
+
+function startsLine(t: IToken, text: string): boolean {
+  const lineStart = text.lastIndexOf("\n", t.startOffset - 1) + 1;
+  return text.slice(lineStart, t.startOffset).trim() === "";
+}
+
+/**
+ * Cuts error cascades: recovery can derail a line, so only the first lexical or parse error of a
+ * line is kept (every lexical error is kept); a tree-level diagnostic is dropped when a lexical
+ * error precedes it on its line or a parse error sits at the same place. Linear in the number of
+ * diagnostics (a file of random bytes has many).
+ */
+function withoutCascades(
+  lexErrors: Diagnostic[],
+  parseDiags: Diagnostic[],
+  treeDiags: Diagnostic[],
+  source: SourceFile,
+): Diagnostic[] {
+  const lineOf = (d: Diagnostic) => source.position(d.location.span.start).line;
+  const isLex = new Set(lexErrors);
+  const firstRoot = new Map<number, number>();
+  const firstLex = new Map<number, number>();
+  const rootStarts = new Set<number>();
+  const out: Diagnostic[] = [];
+  const all = [...lexErrors, ...parseDiags].sort(
+    (a, b) => a.location.span.start - b.location.span.start,
+  );
+  for (const d of all) {
+    const line = lineOf(d);
+    const start = d.location.span.start;
+    const f = firstRoot.get(line);
+    if (isLex.has(d)) {
+      if (!firstLex.has(line)) firstLex.set(line, start);
+    } else if (f !== undefined && f <= start) continue;
+    if (f === undefined) firstRoot.set(line, start);
+    rootStarts.add(start);
+    if (!isLex.has(d)) out.push(d);
+  }
+  for (const d of treeDiags) {
+    const lex = firstLex.get(lineOf(d));
+    if (lex !== undefined && lex <= d.location.span.start) continue;
+    if (rootStarts.has(d.location.span.start)) continue;
+    out.push(d);
+  }
+  return out;
 }
 
 function tokenSpan(t: IToken): Span {
@@ -316,18 +429,6 @@ function capDiagnostics(diags: Diagnostic[], file: string): Diagnostic[] {
   return shown;
 }
 
-const DOC_KINDS = new Set([
-  "Block",
-  "Interface",
-  "Fn",
-  "Model",
-  "Let",
-  "Param",
-  "Layer",
-  "Forward",
-  "ParamDecl",
-]);
-
 /**
  * Attaches `///` comments to the declaration, member or hyperparameter that directly follows them
  * (no blank line in between) as its `doc`.
@@ -347,23 +448,47 @@ function attachDocComments(module: A.Module, text: string): void {
     i = j;
   }
   if (runs.size === 0) return;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n);
-      return;
-    }
-    if (typeof node !== "object" || node === null) return;
-    const n = node as { kind?: string; span?: Span; doc?: string };
-    if (n.kind && DOC_KINDS.has(n.kind) && n.span) {
-      const lines = runs.get(n.span.start);
-      if (lines) {
-        n.doc = lines.map((c) => c.text.slice(3).replace(/^ /, "")).join("\n");
-        for (const c of lines) c.attached = true;
+  const attach = (n: { span: Span; doc?: string }) => {
+    const lines = runs.get(n.span.start);
+    if (!lines) return;
+    n.doc = lines.map((c) => c.text.slice(3).replace(/^ /, "")).join("\n");
+    for (const c of lines) c.attached = true;
+  };
+  // Only declarations, members and parameters take docs: visit just those (not expressions).
+  const params = (ps: A.ParamDecl[]) => ps.forEach(attach);
+  const body = (ss: A.Stmt[] | undefined) => ss?.forEach((st) => st.kind === "Let" && attach(st));
+  const members = (ms: A.Member[]): void => {
+    for (const m of ms) {
+      if (m.kind === "IfMember") {
+        members(m.then);
+        if (m.else) members(m.else);
+        continue;
+      }
+      if (m.kind === "Requires" || m.kind === "Tie") continue;
+      attach(m);
+      if (m.kind === "Forward") {
+        params(m.inputs);
+        body(m.body);
       }
     }
-    for (const [k, v] of Object.entries(n)) if (k !== "span" && typeof v === "object") visit(v);
   };
-  visit(module.items);
+  for (const item of module.items) {
+    if (item.kind === "Import") continue;
+    attach(item);
+    if (item.kind === "Block") {
+      params(item.params);
+      members(item.members);
+    } else if (item.kind === "Interface") {
+      params(item.params);
+      if (item.forward) {
+        attach(item.forward);
+        params(item.forward.inputs);
+      }
+    } else if (item.kind === "Fn") {
+      params(item.params);
+      body(item.body);
+    }
+  }
 }
 
 /** True when only whitespace with at most one line break lies between the two offsets. */

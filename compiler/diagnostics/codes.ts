@@ -13,6 +13,7 @@ export const CODES = {
   A0007: "too many diagnostics; the rest are not shown",
   A0008: "file too large",
   A0009: "cannot read file",
+  A0010: "not a text file",
   A0101: "unexpected token",
   A0102: "expected a declaration",
   A0103: "expected an expression",
