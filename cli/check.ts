@@ -1,26 +1,16 @@
-/** `archc check PATHS...` */
-import {
-  expandArchPaths,
-  hasErrors,
-  loadFile,
-  type Diagnostic,
-  type SourceFile,
-} from "../compiler/index.js";
+/** `archc check PATHS...`: syntax, names, types and shapes of every block and model. */
+import { checkFiles, Program } from "../compiler/check/index.js";
+import { expandArchPaths, hasErrors } from "../compiler/index.js";
 import { printDiagnostics, summarize } from "./output.js";
 
 export function checkCommand(paths: string[]): number {
   const files = expandArchPaths(paths);
-  const sources = new Map<string, SourceFile>();
-  const diags: Diagnostic[] = [];
-  for (const path of files) {
-    const loaded = loadFile(path);
-    sources.set(path, loaded.source);
-    diags.push(...loaded.diagnostics);
-  }
-  printDiagnostics(diags, sources);
+  const program = new Program();
+  const { diagnostics } = checkFiles(program, files);
+  printDiagnostics(diagnostics, program.sources());
   const n = `${files.length} file${files.length === 1 ? "" : "s"}`;
-  if (hasErrors(diags)) {
-    process.stderr.write(`archc check: ${summarize(diags)} in ${n}\n`);
+  if (hasErrors(diagnostics)) {
+    process.stderr.write(`archc check: ${summarize(diagnostics)} in ${n}\n`);
     return 1;
   }
   process.stdout.write(`archc check: ${n} ok\n`);

@@ -1,0 +1,227 @@
+/**
+ * `archc check`: parses the given files and what they import, resolves names, then elaborates
+ * every block on its own (hyperparameters without a value are symbolic) and every model with its
+ * concrete hyperparameters, checking every shape. Also the entry point for instantiating one model
+ * (or a block expression such as `HourglassFFN(d = 768, narrow = 640)`) for `archc info`/`run`.
+ */
+import type * as A from "../../grammar/ast.js";
+import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { Program, type ModuleInfo } from "../modules/program.js";
+import { Dim } from "../shapes/dim.js";
+import { Checker, DEFAULT_LIMITS, type CheckLimits } from "./checker.js";
+import { Elaborator, NO_EMITTER, type Emitter } from "./elaborate.js";
+import type { Env } from "./env.js";
+import type { Instance } from "./instance.js";
+import { buildScopes } from "./scope.js";
+import { describe, UNKNOWN, type BlockValue, type Value } from "./values.js";
+
+export { Program } from "../modules/program.js";
+export type { Instance, ParamInfo } from "./instance.js";
+
+export interface CheckOptions {
+  limits?: CheckLimits;
+}
+
+export interface CheckResult {
+  program: Program;
+  diagnostics: Diagnostic[];
+}
+
+/** Loads the files into `program` (reusing unchanged modules) and checks them. */
+export function checkFiles(
+  program: Program,
+  paths: string[],
+  opts: CheckOptions = {},
+): CheckResult {
+  const roots = paths.map((p) => program.load(p));
+  const { checker, elaborator } = prepare(program, opts);
+  for (const m of roots) checkModule(m, checker, elaborator);
+  return { program, diagnostics: collect(program, checker, roots) };
+}
+
+function prepare(
+  program: Program,
+  opts: CheckOptions,
+  emitter: Emitter = NO_EMITTER,
+): { checker: Checker; elaborator: Elaborator; scopeDiags: Diagnostic[] } {
+  const modules = program.all();
+  const { scopes, diagnostics } = buildScopes(program, modules);
+  const checker = new Checker(program, scopes, opts.limits ?? DEFAULT_LIMITS);
+  checker.diagnostics.push(...diagnostics);
+  return { checker, elaborator: new Elaborator(checker, emitter), scopeDiags: diagnostics };
+}
+
+/** Diagnostics of the checked files and of every module they pulled in, in reading order. */
+function collect(program: Program, checker: Checker, roots: ModuleInfo[]): Diagnostic[] {
+  const files = new Set<string>();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const m = pending.pop()!;
+    if (files.has(m.path)) continue;
+    files.add(m.path);
+    for (const imp of m.imports) {
+      const t = imp.target ? program.get(imp.target) : undefined;
+      if (t) pending.push(t);
+    }
+  }
+  const parse = program
+    .all()
+    .filter((m) => files.has(m.path))
+    .flatMap((m) => m.file.diagnostics);
+  return sortDiagnostics([...parse, ...checker.diagnostics]);
+}
+
+function checkModule(m: ModuleInfo, checker: Checker, el: Elaborator): void {
+  const env = (): Env => ({ module: m, statics: new Map(), chain: [], depth: 0 });
+  for (const item of m.file.module.items) {
+    if (checker.isBroken(m, item.span)) continue;
+    switch (item.kind) {
+      case "Block":
+        checkBlock(item, m, el);
+        break;
+      case "Model":
+        instantiateModel(el, item.value, env(), item.name.name, item.span);
+        break;
+      case "Let":
+        el.evaluate(item.value, env(), false);
+        break;
+      case "Interface":
+        for (const p of item.params) if (p.type) el.resolveType(p.type, env());
+        break;
+      case "Fn":
+      case "Import":
+        break;
+    }
+  }
+}
+
+/** A block on its own: hyperparameters without a default are symbolic; its forward runs on symbolic inputs. */
+function checkBlock(decl: A.BlockDecl, m: ModuleInfo, el: Elaborator): void {
+  const bv: BlockValue = { kind: "block", block: { decl, module: m }, bound: new Map() };
+  const site = { file: m.displayPath, span: decl.name.span };
+  const inst = el.instantiate(bv, "", site, [], true);
+  if (inst) runForward(el, inst, "");
+}
+
+/** Calls an instance's forward on symbolic tensors of its declared input types. */
+export function runForward(el: Elaborator, inst: Instance, prefix: string): Value {
+  const f = inst.forward;
+  if (!f) return UNKNOWN;
+  const env: Env = {
+    module: inst.block.module,
+    statics: inst.statics,
+    chain: inst.chain,
+    depth: 0,
+    instance: inst,
+  };
+  const inputs = f.inputs.map((p) => ({
+    value: p.type?.kind === "TensorType" ? el.symbolicTensor(p.type, env, prefix) : UNKNOWN,
+    span: p.span,
+  }));
+  return el.callForwardWith(inst, inputs, env, f.span, false);
+}
+
+/**
+ * Instantiates a model: a fully bound block value (a model's value, or an instantiation
+ * expression given on the command line) at the root path.
+ */
+export function instantiateModel(
+  el: Elaborator,
+  value: A.Expr,
+  env: Env,
+  label: string,
+  span: A.Span,
+): Instance | undefined {
+  const v = el.evaluate(value, env, false);
+  if (v.kind === "unknown") return undefined;
+  if (v.kind !== "block") {
+    el.checker.report(
+      "A0302",
+      `model ${label} must be a block value, got ${describe(v)}`,
+      { file: env.module.displayPath, span: value.span },
+      [],
+    );
+    return undefined;
+  }
+  const inst = el.instantiate(v, "", { file: env.module.displayPath, span }, [], false);
+  if (inst) runForward(el, inst, "");
+  return inst;
+}
+
+export interface ModelTarget {
+  /** A model declared in the file, or an instantiation expression of a block in scope. */
+  model: string;
+}
+
+export interface LoadedModel {
+  program: Program;
+  diagnostics: Diagnostic[];
+  instance?: Instance;
+  module: ModuleInfo;
+  /** The `with` sizes of a declared model. */
+  sizes: Map<string, Value>;
+}
+
+/**
+ * Instantiates `target` in `file`: the name of a model declared there, or an expression such as
+ * `HourglassFFN(d = 768, narrow = 640)` evaluated in the file's scope.
+ */
+export function loadModel(
+  program: Program,
+  file: string,
+  target: string,
+  opts: CheckOptions = {},
+  emitter: Emitter = NO_EMITTER,
+): LoadedModel {
+  const m = program.load(file);
+  const { checker, elaborator } = prepare(program, opts, emitter);
+  const env: Env = { module: m, statics: new Map(), chain: [], depth: 0 };
+  const sizes = new Map<string, Value>();
+  const declared = m.file.module.items.find(
+    (i): i is A.ModelDecl => i.kind === "Model" && i.name.name === target,
+  );
+  let instance: Instance | undefined;
+  if (declared) {
+    instance = instantiateModel(elaborator, declared.value, env, target, declared.span);
+    for (const s of declared.sizes)
+      sizes.set(s.name.name, elaborator.evaluate(s.value, env, false));
+  } else {
+    const cli = program.addVirtual(`${m.path}#--model`, "--model", `model __cli = ${target}`);
+    const item = cli.file.module.items[0];
+    if (cli.file.diagnostics.length > 0 || item?.kind !== "Model") {
+      const models = m.file.module.items
+        .filter((i): i is A.ModelDecl => i.kind === "Model")
+        .map((i) => i.name.name);
+      checker.diagnostics.push(
+        diagnostic(
+          "A0319",
+          `'${target}' is neither a model of ${m.displayPath} nor a block instantiation`,
+          { file: m.displayPath, span: { start: 0, end: 0 } },
+          {
+            help:
+              models.length > 0
+                ? `models here: ${models.join(", ")}; or write an expression such as 'Block(d = 64)'`
+                : "write an expression such as 'Block(d = 64)'",
+          },
+        ),
+      );
+    } else {
+      // The expression sees what the file sees; its spans point into the --model text.
+      const scope = checker.scope(m);
+      checker.scopes.set(cli.path, {
+        module: cli,
+        own: new Map(),
+        names: scope.names,
+        ambiguous: scope.ambiguous,
+      });
+      const cliEnv: Env = { module: cli, statics: new Map(), chain: [], depth: 0 };
+      instance = instantiateModel(elaborator, item.value, cliEnv, target, item.span);
+    }
+  }
+  const diagnostics = collect(program, checker, [m]);
+  const result: LoadedModel = { program, diagnostics, module: m, sizes };
+  if (instance) result.instance = instance;
+  return result;
+}
+
+export { Dim };
