@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { checkCommand } from "./check.js";
 import { fmtCommand } from "./fmt.js";
+import { infoCommand } from "./info.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -37,6 +38,24 @@ program
   .option("--check", "write nothing; list the files that would change and exit 1 if any")
   .action((paths: string[], opts: { check?: boolean }) => {
     process.exitCode = fmtCommand(paths, { check: opts.check === true });
+  });
+
+program
+  .command("info")
+  .description("parameters of every block instance of a model, and its FLOPs per token")
+  .argument("<file>", "the .arch file")
+  .requiredOption(
+    "-m, --model <model>",
+    "a model of the file, or a block instantiation such as 'HourglassFFN(d = 768, narrow = 640)'",
+  )
+  .option("--set <sizes...>", "runtime sizes for the FLOP count, e.g. T=1024 (B is 1)", [])
+  .option("--json", "print the report as JSON (see spec/cli.md)")
+  .action((file: string, opts: { model: string; set: string[]; json?: boolean }) => {
+    process.exitCode = infoCommand(file, {
+      model: opts.model,
+      set: opts.set,
+      json: opts.json === true,
+    });
   });
 
 try {

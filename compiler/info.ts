@@ -88,6 +88,9 @@ export function modelInfo(
   }
   Object.assign(sizes, set);
   sizes.B = 1;
+  // `--set S=1024` also sizes a variadic `...S` (taken as one dim).
+  const size = (name: string): number | undefined =>
+    sizes[name] ?? (name.startsWith("...") ? sizes[name.slice(3)] : undefined);
 
   const rows: InfoRow[] = [];
   const totals = new Map<string, number>();
@@ -103,10 +106,11 @@ export function modelInfo(
   }
   const missing = new Set<string>();
   const evalFlops = (d: Dim): number | undefined => {
-    const v = d.evaluate((s) => sizes[s.id] ?? sizes[s.name]);
+    const v = d.evaluate((s) => size(s.id) ?? size(s.name));
     if (v === undefined)
       for (const s of d.symbols())
-        if (sizes[s.id] === undefined && sizes[s.name] === undefined) missing.add(s.name);
+        if (size(s.id) === undefined && size(s.name) === undefined)
+          missing.add(s.name.replace(/^\.\.\./, ""));
     return v;
   };
   let flops: number | undefined = 0;
@@ -142,8 +146,9 @@ export function modelInfo(
   };
   if (flops !== undefined) {
     report.flops = flops;
+    const used = [...usedDims(counter)].map((n) => n.replace(/^\.\.\./, ""));
     const tokens = Object.entries(sizes)
-      .filter(([k]) => k !== "B" && usedDims(counter).has(k))
+      .filter(([k]) => k !== "B" && used.includes(k))
       .reduce((p, [, v]) => p * v, 1);
     report.tokens = tokens;
     report.flopsPerToken = flops / tokens;

@@ -496,3 +496,25 @@ function gapIsLineBreak(text: string, from: number, to: number): boolean {
   const gap = text.slice(from, to);
   return gap.trim() === "" && (gap.match(/\n/g)?.length ?? 0) <= 1;
 }
+
+/**
+ * Parses one expression on its own (a `--model` argument such as `HourglassFFN(d = 768)`), with
+ * the same diagnostics as a file.
+ */
+export function parseExpression(
+  text: string,
+  file: string,
+): { expr?: A.Expr; source: SourceFile; diagnostics: Diagnostic[] } {
+  const source = new SourceFile(file, text);
+  const lexed = T.archLexer.tokenize(text);
+  for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  const diagnostics = lexed.errors.map((e) => lexDiagnostic(e, file, text));
+  parser.input = limitNesting(lexed.tokens, file, diagnostics);
+  const cst = parser.expr();
+  for (const e of parser.errors)
+    diagnostics.push(parseDiagnostic(e, { file, text, tokens: lexed.tokens }));
+  const builder = new AstBuilder(file, text.length);
+  const expr = builder.expr(cst, { start: 0, end: text.length });
+  diagnostics.push(...builder.diagnostics);
+  return diagnostics.length > 0 ? { source, diagnostics } : { expr, source, diagnostics };
+}

@@ -935,6 +935,7 @@ export class Elaborator {
     // errors in what depends on them (spec §3.2).
     const hyper = new Set(decl.params.map((p) => p.name.name));
     const early = new Set<A.RequiresDecl>();
+    let met = true;
     for (const m of decl.members) {
       if (
         m.kind === "Requires" &&
@@ -943,9 +944,11 @@ export class Elaborator {
         )
       ) {
         early.add(m);
-        this.requirement(m, env);
+        met = this.requirement(m, env) && met;
       }
     }
+    // A failed requirement explains what is wrong; what depends on it would only add noise.
+    if (!met) return undefined;
     this.members(decl.members, inst, env, early);
     return inst;
   }
@@ -963,12 +966,13 @@ export class Elaborator {
     }
   }
 
-  private requirement(r: A.RequiresDecl, env: Env): void {
+  /** Checks a requirement; false when it failed (reported). */
+  private requirement(r: A.RequiresDecl, env: Env): boolean {
     const v = this.evaluate(r.cond, staticEnv(env), false);
-    if (v.kind === "unknown") return;
+    if (v.kind === "unknown") return true;
     if (v.kind !== "bool") {
       this.report("A0302", `a requirement must be a bool, got ${describe(v)}`, env, r.cond.span);
-      return;
+      return false;
     }
     if (!v.value) {
       const message = r.message
@@ -977,7 +981,9 @@ export class Elaborator {
       this.report("A0308", message, env, r.cond.span, {
         notes: [bindingsNote(namesIn(r.cond), env)].filter((x) => x !== ""),
       });
+      return false;
     }
+    return true;
   }
 
   /** A `requires` message with its `{expr}` holes filled. */

@@ -5,6 +5,7 @@
  * (or a block expression such as `HourglassFFN(d = 768, narrow = 640)`) for `archc info`/`run`.
  */
 import type * as A from "../../grammar/ast.js";
+import { parseExpression } from "../../grammar/parse.js";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { Program, type ModuleInfo } from "../modules/program.js";
 import { Dim } from "../shapes/dim.js";
@@ -186,9 +187,21 @@ export function loadModel(
     for (const s of declared.sizes)
       sizes.set(s.name.name, elaborator.evaluate(s.value, env, false));
   } else {
-    const cli = program.addVirtual(`${m.path}#--model`, "--model", `model __cli = ${target}`);
-    const item = cli.file.module.items[0];
-    if (cli.file.diagnostics.length > 0 || item?.kind !== "Model") {
+    const parsed = parseExpression(target, "--model");
+    const cli = program.addVirtual(`${m.path}#--model`, "--model", {
+      path: "--model",
+      text: target,
+      source: parsed.source,
+      module: {
+        kind: "Module",
+        file: "--model",
+        items: [],
+        comments: [],
+        span: { start: 0, end: target.length },
+      },
+      diagnostics: parsed.diagnostics,
+    });
+    if (!parsed.expr) {
       const models = m.file.module.items
         .filter((i): i is A.ModelDecl => i.kind === "Model")
         .map((i) => i.name.name);
@@ -196,7 +209,7 @@ export function loadModel(
         diagnostic(
           "A0319",
           `'${target}' is neither a model of ${m.displayPath} nor a block instantiation`,
-          { file: m.displayPath, span: { start: 0, end: 0 } },
+          { file: "--model", span: { start: 0, end: target.length } },
           {
             help:
               models.length > 0
@@ -215,10 +228,11 @@ export function loadModel(
         ambiguous: scope.ambiguous,
       });
       const cliEnv: Env = { module: cli, statics: new Map(), chain: [], depth: 0 };
-      instance = instantiateModel(elaborator, item.value, cliEnv, target, item.span);
+      instance = instantiateModel(elaborator, parsed.expr, cliEnv, target, parsed.expr.span);
     }
   }
-  const diagnostics = collect(program, checker, [m]);
+  const cli = program.get(`${m.path}#--model`);
+  const diagnostics = collect(program, checker, cli ? [m, cli] : [m]);
   const result: LoadedModel = { program, diagnostics, module: m, sizes };
   if (instance) result.instance = instance;
   return result;

@@ -153,10 +153,13 @@ export function blockValueString(v: BlockValue): string {
   return `${v.block.decl.name.name}(${args.join(", ")})`;
 }
 
+/** A float as written in .arch: `1.0`, `0.02`, `1e-5`, `inf`. */
 export function formatNumber(n: number): string {
+  if (n === Infinity) return "inf";
+  if (n === -Infinity) return "-inf";
   if (Number.isInteger(n) && Math.abs(n) < 1e15) return n.toFixed(1);
-  const s = String(n);
-  return s;
+  if (n !== 0 && Math.abs(n) < 1e-3) return n.toExponential().replace(/\.?0*e/, "e");
+  return String(n);
 }
 
 export function typeString(t: HyperType): string {

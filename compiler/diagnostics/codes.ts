@@ -1,7 +1,8 @@
 /**
  * The registry of diagnostic codes. Every code archc can emit is listed here once, with a one-line
  * summary; spec/diagnostics.md documents each with an example and a fix (a test keeps the two in
- * step). Ranges: A00xx lexical and file-level, A01xx syntax.
+ * step). Ranges: A00xx lexical and file-level, A01xx syntax, A02xx modules and imports, A03xx
+ * names, values and hyperparameters, A04xx shapes and dtypes, A05xx limits of elaboration.
  */
 export const CODES = {
   A0001: "source is not valid UTF-8",
@@ -25,6 +26,39 @@ export const CODES = {
   A0109: "invalid let pattern",
   A0111: "reserved keyword used as a name",
   A0112: "declaration in the wrong place",
+  A0201: "cannot find module",
+  A0202: "duplicate declaration",
+  A0203: "unknown or ambiguous imported name",
+  A0204: "import clashes with a declaration",
+  A0205: "declaration reuses a built-in name",
+  A0206: "top-level let binds one name",
+  A0207: "import cycle",
+  A0301: "unknown name",
+  A0302: "wrong kind of value",
+  A0303: "missing hyperparameter or argument",
+  A0304: "no such hyperparameter or argument",
+  A0305: "argument given twice",
+  A0306: "value does not have the declared type",
+  A0307: "dim division with a remainder",
+  A0308: "requirement not met",
+  A0309: "block does not conform to the interface",
+  A0310: "duplicate member, or a missing or second forward",
+  A0311: "name bound twice",
+  A0312: "invalid initializer",
+  A0313: "size must be positive",
+  A0315: "invalid requires message",
+  A0316: "invalid tie",
+  A0317: "missing or misplaced return",
+  A0318: "wrong number of inputs to a layer",
+  A0319: "no such model",
+  A0401: "shape or dtype mismatch in an operation",
+  A0402: "input does not match the declared type",
+  A0403: "output does not match the declared type",
+  A0405: "value does not match its annotation",
+  A0501: "recursive instantiation",
+  A0502: "too many block instances",
+  A0503: "size beyond 2^53",
+  A0504: "parameter too large",
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -95,17 +95,11 @@ export class Program {
   }
 
   /**
-   * A module that exists only in memory (a `--model` expression): parsed from `text`, shown as
-   * `displayPath` in diagnostics. It imports nothing itself.
+   * A module that exists only in memory (a `--model` expression), shown as `displayPath` in
+   * diagnostics. It imports nothing itself.
    */
-  addVirtual(key: string, displayPath: string, text: string): ModuleInfo {
-    const m: ModuleInfo = {
-      path: key,
-      displayPath,
-      file: loadText(displayPath, text),
-      imports: [],
-      isStdlib: false,
-    };
+  addVirtual(key: string, displayPath: string, file: LoadedFile): ModuleInfo {
+    const m: ModuleInfo = { path: key, displayPath, file, imports: [], isStdlib: false };
     this.modules.set(key, m);
     return m;
   }
