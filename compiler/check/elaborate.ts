@@ -1028,6 +1028,19 @@ export class Elaborator {
 
   private members(list: A.Member[], inst: Instance, env: Env, early: Set<A.RequiresDecl>): void {
     for (const m of list) {
+      try {
+        this.oneMember(m, inst, env, early);
+      } catch (err) {
+        if (!(err instanceof DimOverflowError)) throw err;
+        this.report("A0503", err.message, env, m.span, {
+          help: "sizes this large cannot be allocated",
+        });
+      }
+    }
+  }
+
+  private oneMember(m: A.Member, inst: Instance, env: Env, early: Set<A.RequiresDecl>): void {
+    {
       switch (m.kind) {
         case "Requires":
           if (!early.has(m)) this.requirement(m, env);

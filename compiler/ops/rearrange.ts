@@ -103,7 +103,19 @@ function elemText(e: Elem): string {
   return e.kind === "axis" ? e.name : e.kind === "unit" ? "1" : "...";
 }
 
+/** Parsed patterns by text: a model repeats the same few patterns in every layer. */
+const parsedPatterns = new Map<string, { left: Elem[]; right: Elem[] }>();
+
 export function parseRearrange(pattern: string): { left: Elem[]; right: Elem[] } {
+  const cached = parsedPatterns.get(pattern);
+  if (cached) return cached;
+  const parsed = parseRearrangeUncached(pattern);
+  if (parsedPatterns.size > 1000) parsedPatterns.clear();
+  parsedPatterns.set(pattern, parsed);
+  return parsed;
+}
+
+function parseRearrangeUncached(pattern: string): { left: Elem[]; right: Elem[] } {
   const sides = pattern.split("->");
   if (sides.length !== 2) {
     fail(

@@ -293,7 +293,9 @@ export function bindArgs(op: OpSignature, args: readonly Arg[]): BindResult {
 }
 
 function bindOrThrow(op: OpSignature, args: readonly Arg[]): BindResult {
-  const sig = `signature: ${formatSignature(op)}`;
+  // Computed only when an error needs it (binding runs for every primitive of every forward).
+  let sigText: string | undefined;
+  const sig = () => (sigText ??= `signature: ${formatSignature(op)}`);
   const raw = new Map<string, { value: ArgValue; index: number }>();
   const variadic: { value: ArgValue; index: number }[] = [];
   const rest = new Map<string, { value: ArgValue; index: number }>();
@@ -304,7 +306,7 @@ function bindOrThrow(op: OpSignature, args: readonly Arg[]): BindResult {
     if (arg.name === undefined) {
       if (sawKeyword) {
         fail(`${op.name}: a positional argument cannot follow a keyword argument`, index, {
-          notes: [sig],
+          notes: [sig()],
         });
       }
       const p = op.params[position];
@@ -313,7 +315,7 @@ function bindOrThrow(op: OpSignature, args: readonly Arg[]): BindResult {
         fail(
           `${op.name}: too many arguments: it takes ${n} ${n === 1 ? "argument" : "arguments"}, got ${args.filter((a) => a.name === undefined).length}`,
           index,
-          { notes: [sig] },
+          { notes: [sig()] },
         );
       }
       if (p.variadic) variadic.push({ value: arg.value, index });
@@ -329,7 +331,7 @@ function bindOrThrow(op: OpSignature, args: readonly Arg[]): BindResult {
     if (p) {
       if (p.variadic) {
         fail(`${op.name}: ${name} are positional arguments and cannot be given by keyword`, index, {
-          notes: [sig],
+          notes: [sig()],
         });
       }
       if (raw.has(name)) fail(`${op.name}: argument ${name} is given twice`, index);
@@ -345,7 +347,7 @@ function bindOrThrow(op: OpSignature, args: readonly Arg[]): BindResult {
       .map((q) => ({ q, d: editDistance(q.name, name) }))
       .filter(({ d }) => d <= Math.max(1, Math.min(2, Math.floor(name.length / 3))))
       .sort((a, b) => a.d - b.d)[0];
-    const extra: { help?: string; notes: string[] } = { notes: [sig] };
+    const extra: { help?: string; notes: string[] } = { notes: [sig()] };
     if (close) extra.help = `did you mean ${close.q.name}?`;
     fail(`${op.name}: unknown keyword argument ${name}`, index, extra);
   });
@@ -368,7 +370,9 @@ function bindOrThrow(op: OpSignature, args: readonly Arg[]): BindResult {
     } else if (p.default) {
       bound[p.name] = p.default;
     } else if (!p.optional) {
-      fail(`${op.name}: missing argument ${p.name} (${expected(p)})`, undefined, { notes: [sig] });
+      fail(`${op.name}: missing argument ${p.name} (${expected(p)})`, undefined, {
+        notes: [sig()],
+      });
     }
   }
   if (op.rest) {

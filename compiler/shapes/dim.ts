@@ -43,8 +43,16 @@ function checked(n: number, what: string): number {
   return n === 0 ? 0 : n; // no -0
 }
 
+/** Factor keys are computed once per factor object (they are compared and sorted a lot). */
+const factorKeys = new WeakMap<Factor, string>();
+
 function factorKey(f: Factor): string {
-  return f.kind === "sym" ? `$${f.id}` : `${f.op}(${f.args[0].key},${f.args[1].key})`;
+  let k = factorKeys.get(f);
+  if (k === undefined) {
+    k = f.kind === "sym" ? `$${f.id}` : `${f.op}(${f.args[0].key},${f.args[1].key})`;
+    factorKeys.set(f, k);
+  }
+  return k;
 }
 
 function monomialKey(factors: Factor[]): string {
@@ -52,23 +60,34 @@ function monomialKey(factors: Factor[]): string {
 }
 
 export class Dim {
-  /** Canonical key: equal dims have equal keys. */
-  readonly key: string;
+  private cachedKey: string | undefined;
 
   private constructor(
     /** Monomial key -> term; the constant term has key "". */
     private readonly terms: ReadonlyMap<string, Term>,
-  ) {
-    this.key = [...terms.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, t]) => `${t.coeff}${k ? "*" + k : ""}`)
-      .join("+");
+  ) {}
+
+  /** Canonical key: equal dims have equal keys (computed on first use). */
+  get key(): string {
+    if (this.cachedKey === undefined) {
+      this.cachedKey = [...this.terms.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, t]) => `${t.coeff}${k ? "*" + k : ""}`)
+        .join("+");
+    }
+    return this.cachedKey;
   }
 
   // ---------------------------------------------------------------- construction
 
+  private static readonly small: Dim[] = [];
+
   static const(n: number): Dim {
     checked(n, String(n));
+    // Small constants are shared: dims are immutable and these are most of them.
+    if (n >= 0 && n < 4096 && Number.isInteger(n)) {
+      return (Dim.small[n] ??= Dim.fromTerms([{ coeff: n, factors: [] }]));
+    }
     return Dim.fromTerms([{ coeff: n, factors: [] }]);
   }
 
@@ -85,7 +104,10 @@ export class Dim {
     const terms = new Map<string, Term>();
     for (const t of list) {
       if (t.coeff === 0) continue;
-      const factors = [...t.factors].sort((x, y) => (factorKey(x) < factorKey(y) ? -1 : 1));
+      const factors =
+        t.factors.length < 2
+          ? t.factors
+          : [...t.factors].sort((x, y) => (factorKey(x) < factorKey(y) ? -1 : 1));
       const key = monomialKey(factors);
       const prev = terms.get(key);
       const coeff = checked((prev?.coeff ?? 0) + t.coeff, "sum");
@@ -110,6 +132,9 @@ export class Dim {
   }
 
   equals(other: Dim): boolean {
+    if (this === other) return true;
+    const a = this.value;
+    if (a !== undefined) return a === other.value;
     return this.key === other.key;
   }
 
@@ -140,7 +165,24 @@ export class Dim {
   // ---------------------------------------------------------------- arithmetic
 
   add(o: Dim): Dim {
-    return Dim.fromTerms([...this.terms.values(), ...o.terms.values()]);
+    const a = this.value;
+    const b = o.value;
+    if (a !== undefined && b !== undefined) return Dim.const(checked(a + b, "sum"));
+    if (a === 0) return o;
+    if (b === 0) return this;
+    const merged = Dim.fromTerms([...this.terms.values(), ...o.terms.values()]);
+    // Merging like terms can create a cancellable quotient: hd/2 + hd/2 = 2*(hd/2) = hd.
+    if (
+      ![...merged.terms.values()].some(
+        (t) => t.coeff !== 1 && t.factors.some((f) => f.kind === "op" && f.op === "div"),
+      )
+    ) {
+      return merged;
+    }
+    let out = Dim.const(0);
+    for (const t of merged.terms.values())
+      out = Dim.fromTerms([...out.terms.values(), ...Dim.simplifyTerm(t).terms.values()]);
+    return out;
   }
 
   neg(): Dim {
@@ -154,6 +196,12 @@ export class Dim {
   }
 
   mul(o: Dim): Dim {
+    const a = this.value;
+    const b = o.value;
+    if (a !== undefined && b !== undefined) return Dim.const(checked(a * b, "product"));
+    if (a === 1) return o;
+    if (b === 1) return this;
+    if (a === 0 || b === 0) return Dim.const(0);
     let out = Dim.const(0);
     for (const a of this.terms.values()) {
       for (const b of o.terms.values()) {
