@@ -126,7 +126,10 @@ export class Checker {
     const key = `${code}|${primary.file}|${primary.span.start}|${location.span.start}|${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const notes = [...chain].reverse().map((f) => `in ${f.label} at ${this.where(f.location)}`);
+    const notes = [...chain]
+      .reverse()
+      .filter((f) => !f.hidden)
+      .map((f) => `in ${f.label} at ${this.where(f.location)}`);
     this.diagnostics.push(
       diagnostic(code, message, primary, {
         ...init,

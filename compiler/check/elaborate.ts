@@ -867,6 +867,7 @@ export class Elaborator {
       label: frameLabel({ kind: "block", block: bv.block, bound }),
       location: useSite,
     };
+    if (generic && chain.length === 0) frame.hidden = true;
     const env: Env = {
       module,
       statics: new Map(),
@@ -884,6 +885,7 @@ export class Elaborator {
       useSite,
       chain: env.chain,
       generic,
+      defs: new Map(),
     };
     env.instance = inst;
 
@@ -928,6 +930,7 @@ export class Elaborator {
         );
       inst.args.set(name, v);
       env.statics.set(name, v);
+      inst.defs.set(name, p.name.span);
     }
     frame.label = frameLabel({ kind: "block", block: bv.block, bound: inst.args });
 
@@ -1091,10 +1094,59 @@ export class Elaborator {
         `'${name.name}' is declared twice in ${inst.block.decl.name.name}`,
         env,
         name.span,
+        {
+          related: this.definedAt(inst, name.name, env),
+        },
       );
       return false;
     }
     inst.members.set(name.name, v);
+    if (!inst.defs.has(name.name)) inst.defs.set(name.name, name.span);
+    return true;
+  }
+
+  /** "first declared here", for a name of the block being elaborated. */
+  private definedAt(
+    inst: Instance,
+    name: string,
+    env: Env,
+  ): { location: Location; message: string }[] {
+    const span = inst.defs.get(name);
+    return span
+      ? [{ location: at(inst.block.module, span), message: `'${name}' is declared here` }]
+      : [];
+  }
+
+  /**
+   * A forward's input or let may not reuse the name of a parameter, layer or hyperparameter of
+   * its block (or an earlier local): the same name would mean two things in one body.
+   */
+  private checkLocalName(name: A.Ident, env: Env, locals: Map<string, A.Span>): boolean {
+    const n = name.name;
+    const inst = env.instance;
+    const local = locals.get(n);
+    if (local || env.dims?.has(n)) {
+      this.report("A0311", `'${n}' is already defined in this forward`, env, name.span, {
+        help: "values are assigned once: give the new value another name",
+        related: local ? [{ location: at(env.module, local), message: "first defined here" }] : [],
+      });
+      return false;
+    }
+    if (inst && (env.members?.has(n) || (env.statics.has(n) && inst.args.has(n)))) {
+      const what = env.members?.has(n) ? "a parameter or layer" : "a hyperparameter";
+      this.report(
+        "A0311",
+        `'${n}' shadows ${what} of ${inst.block.decl.name.name}`,
+        env,
+        name.span,
+        {
+          help: "give it another name",
+          related: this.definedAt(inst, n, env),
+        },
+      );
+      return false;
+    }
+    locals.set(n, name.span);
     return true;
   }
 
@@ -1139,16 +1191,18 @@ export class Elaborator {
       const isHyper = inst.block.decl.params.some((p) => p.name.name === name.name);
       this.report(
         "A0311",
-        `'${name.name}' is already ${isHyper ? "a hyperparameter" : "declared"} of ${inst.block.decl.name.name}`,
+        `'${name.name}' is already ${isHyper ? "a hyperparameter of" : "declared in"} ${inst.block.decl.name.name}`,
         env,
         name.span,
         {
           help: "names are bound once: choose another name",
+          related: this.definedAt(inst, name.name, env),
         },
       );
       return;
     }
     env.statics.set(name.name, v);
+    inst.defs.set(name.name, name.span);
   }
 
   /** The shape of a tensor type in a compile-time position (parameters, `let` annotations). */
@@ -1376,6 +1430,7 @@ export class Elaborator {
       useSite: site,
       chain: env.chain,
       generic: true,
+      defs: new Map(),
     };
     if (iface.decl.forward) inst.forward = iface.decl.forward;
     return inst;
@@ -1655,6 +1710,18 @@ export class Elaborator {
     return this.runBody(f.body, f.outputs, env, f.span, blockName);
   }
 
+  /** Where each local of a forward or fn body is defined (kept beside its locals map). */
+  private readonly localSpans = new WeakMap<Map<string, Value>, Map<string, A.Span>>();
+
+  private localDefs(env: Env): Map<string, A.Span> {
+    let m = this.localSpans.get(env.locals!);
+    if (!m) {
+      m = new Map();
+      this.localSpans.set(env.locals!, m);
+    }
+    return m;
+  }
+
   /** Binds call arguments to declared inputs; false when they cannot be bound (reported). */
   private bindInputs(
     inputs: A.ParamDecl[],
@@ -1716,6 +1783,7 @@ export class Elaborator {
           ok = false;
         }
       }
+      this.checkLocalName(p.name, env, this.localDefs(env));
       env.locals!.set(name, a.value);
     });
     return ok;
@@ -1784,12 +1852,7 @@ export class Elaborator {
     const v = this.evaluate(s.value, env, true);
     const bind = (name: A.Ident, x: Value) => {
       if (name.name === "_") return;
-      if (env.locals!.has(name.name) || env.dims!.has(name.name)) {
-        this.report("A0311", `'${name.name}' is already defined in this forward`, env, name.span, {
-          help: "values are assigned once: give the new value another name",
-        });
-        return;
-      }
+      if (!this.checkLocalName(name, env, this.localDefs(env))) return;
       env.locals!.set(name.name, x);
     };
     if (s.pattern.kind === "TuplePattern") {

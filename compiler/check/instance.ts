@@ -24,6 +24,8 @@ export interface ParamInfo {
 export interface Frame {
   label: string;
   location: Location;
+  /** Not shown: the root of a block checked on its own (the chain would only name the block). */
+  hidden?: boolean;
 }
 
 export interface Instance {
@@ -47,6 +49,8 @@ export interface Instance {
   chain: Frame[];
   /** Checked on its own with symbolic hyperparameters, not as part of a model. */
   generic: boolean;
+  /** Where each static name and member of the block is declared (for related spans). */
+  defs: Map<string, A.Span>;
 }
 
 /** Every instance of a tree, parents before children. */
