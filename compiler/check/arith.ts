@@ -7,6 +7,9 @@ import type * as A from "../../grammar/ast.js";
 import { Dim } from "../shapes/dim.js";
 import { describe, type Value, UNKNOWN } from "./values.js";
 
+/** A float whose value depends on a symbol (NaN): arithmetic and shapes go on. */
+const UNKNOWN_FLOAT: Value = { kind: "float", value: NaN };
+
 export type ArithResult =
   { ok: true; value: Value } | { ok: false; message: string; help?: string };
 
@@ -88,7 +91,9 @@ export function staticBinary(
   if ((a.kind === "int" || a.kind === "float") && (b.kind === "int" || b.kind === "float")) {
     const x = asFloat(a);
     const y = asFloat(b);
-    if (x === undefined || y === undefined) return ok(UNKNOWN);
+    // A float of a symbolic int (1.0 / d, d not known yet) is a float of unknown value: still a
+    // float, so tensor arithmetic with it keeps checking shapes.
+    if (x === undefined || y === undefined) return ok(UNKNOWN_FLOAT);
     return ok({ kind: "float", value: floatOp(op, x, y) });
   }
   if (op === "+" && a.kind === "string" && b.kind === "string")
@@ -195,11 +200,13 @@ export function staticCall(name: string, args: Value[]): ArithResult | undefined
     case "sqrt":
     case "exp":
     case "log":
-      return need(1) ?? ok(x === undefined ? UNKNOWN : { kind: "float", value: Math[name](x) });
+      return (
+        need(1) ?? ok(x === undefined ? UNKNOWN_FLOAT : { kind: "float", value: Math[name](x) })
+      );
     case "abs":
       if (need(1)) return need(1);
       if (ints && x !== undefined) return ok({ kind: "int", dim: Dim.const(Math.abs(x)) });
-      return ok(x === undefined ? UNKNOWN : { kind: "float", value: Math.abs(x) });
+      return ok(x === undefined ? UNKNOWN_FLOAT : { kind: "float", value: Math.abs(x) });
     case "maximum":
     case "minimum": {
       if (need(2)) return need(2);
@@ -228,7 +235,7 @@ export function staticCall(name: string, args: Value[]): ArithResult | undefined
       if (args[0]!.kind === "int") return ok(args[0]!);
       return ok(x === undefined ? UNKNOWN : { kind: "int", dim: Dim.const(Math.trunc(x)) });
     case "float":
-      return need(1) ?? ok(x === undefined ? UNKNOWN : { kind: "float", value: x });
+      return need(1) ?? ok(x === undefined ? UNKNOWN_FLOAT : { kind: "float", value: x });
     default:
       return undefined;
   }

@@ -22,12 +22,15 @@ export interface CheckLimits {
   maxDepth: number;
   /** Largest parameter, in bytes (WebGPU's maximum buffer size on the adapters we target). */
   maxParamBytes: number;
+  /** Expressions evaluated per elaboration (bounds the time of any check). */
+  maxSteps: number;
 }
 
 export const DEFAULT_LIMITS: CheckLimits = {
   maxInstances: 100_000,
   maxDepth: 64,
   maxParamBytes: 2 ** 31,
+  maxSteps: 3_000_000,
 };
 
 /** Union-find over runtime dim symbols, fed by `requires S == T`. */
@@ -70,6 +73,23 @@ export class Checker {
   readonly diagnostics: Diagnostic[] = [];
   readonly equalities = new DimEqualities();
   private readonly seen = new Set<string>();
+  private readonly seenLog: string[] = [];
+
+  /** A point to roll back to: a trial elaboration whose diagnostics may be discarded. */
+  mark(): number {
+    return this.diagnostics.length * 1e9 + this.seenLog.length;
+  }
+
+  /** Errors reported since `mark`. */
+  errorsSince(mark: number): number {
+    return this.diagnostics.slice(Math.floor(mark / 1e9)).filter((d) => d.severity === "error")
+      .length;
+  }
+
+  rollback(mark: number): void {
+    this.diagnostics.length = Math.floor(mark / 1e9);
+    for (const k of this.seenLog.splice(mark % 1e9)) this.seen.delete(k);
+  }
 
   constructor(
     readonly program: Program,
@@ -123,13 +143,19 @@ export class Checker {
         primary = user.location;
       }
     }
-    const key = `${code}|${primary.file}|${primary.span.start}|${location.span.start}|${message}`;
+    // The same code at the same place is one mistake, even if found again with other values
+    // (a block checked on its own, then inside a model).
+    const key = `${code}|${primary.file}|${primary.span.start}|${location.file}|${location.span.start}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const notes = [...chain]
+    this.seenLog.push(key);
+    let notes = [...chain]
       .reverse()
       .filter((f) => !f.hidden)
       .map((f) => `in ${f.label} at ${this.where(f.location)}`);
+    // A deep chain (a recursive block) is shown by its ends.
+    if (notes.length > 8)
+      notes = [...notes.slice(0, 4), `… ${notes.length - 7} more …`, ...notes.slice(-3)];
     this.diagnostics.push(
       diagnostic(code, message, primary, {
         ...init,

@@ -63,10 +63,13 @@ const conformance = new WeakMap<BlockValue, Conformance>();
 
 export class Elaborator {
   private instanceCount = 0;
+  /** Expressions evaluated so far: a function that calls itself twice per level is exponential. */
+  steps = 0;
+  private exhausted = false;
 
   constructor(
     readonly checker: Checker,
-    readonly emitter: Emitter = NO_EMITTER,
+    public emitter: Emitter = NO_EMITTER,
   ) {}
 
   private report(
@@ -89,7 +92,9 @@ export class Elaborator {
       case "fn":
         return { kind: "fn", fn: { decl: d.decl, module: d.module } };
       case "module":
-        return { kind: "module", module: d.target };
+        return { kind: "module", module: d.target, spec: d.decl.path.value };
+      case "poison":
+        return UNKNOWN;
       case "let":
         return this.topLevelLet(d.decl, d.module);
       case "model":
@@ -164,12 +169,35 @@ export class Elaborator {
       ...env.statics.keys(),
       ...this.checker.scope(env.module).names.keys(),
     ]);
-    const inMembers = !tensor && (env.members?.has(name) || env.locals?.has(name));
-    this.report("A0301", `unknown name '${name}'`, env, span, {
-      help: inMembers
-        ? `'${name}' is a tensor (a parameter, layer or local) and cannot be used at compile time`
-        : suggest(name, [...candidates]),
-    });
+    const tensorValue = tensor ? undefined : (env.locals?.get(name) ?? env.members?.get(name));
+    if (tensorValue) {
+      const what =
+        tensorValue.kind === "layer" || tensorValue.kind === "layers"
+          ? "a layer"
+          : env.locals?.has(name)
+            ? "a tensor computed in forward"
+            : "a parameter (a tensor)";
+      this.report(
+        "A0302",
+        `'${name}' is ${what} and cannot be used in a compile-time position`,
+        env,
+        span,
+        {
+          help: "shapes, conditions and hyperparameters take compile-time values: hyperparameters, lets, numbers",
+        },
+      );
+      return UNKNOWN;
+    }
+    const help = /^(f|i|u|bf)\d+$|^(float|int)\d+$/.test(name)
+      ? "dtypes are f32, i32 and bool (f16 is reserved)"
+      : suggest(name, [...candidates]);
+    this.report(
+      "A0301",
+      `unknown ${help.startsWith("dtypes") ? "dtype" : "name"} '${name}'`,
+      env,
+      span,
+      { help },
+    );
     return UNKNOWN;
   }
 
@@ -180,6 +208,19 @@ export class Elaborator {
    * `expected` lets a bare enum member name resolve.
    */
   evaluate(e: A.Expr, env: Env, tensor: boolean, expected?: HyperType): Value {
+    if (++this.steps > this.checker.limits.maxSteps) {
+      if (!this.exhausted) {
+        this.exhausted = true;
+        this.report(
+          "A0502",
+          `elaboration stopped after ${this.checker.limits.maxSteps.toLocaleString("en-US")} steps: the model is far too large, or functions call each other exponentially often`,
+          env,
+          e.span,
+          { help: "a function that calls another twice per level doubles the work at every level" },
+        );
+      }
+      return UNKNOWN;
+    }
     try {
       return this.evaluateInner(e, env, tensor, expected);
     } catch (err) {
@@ -219,6 +260,18 @@ export class Elaborator {
           return { kind: "enum", members: expected.members, member: e.name };
         }
         const v = this.lookup(e.name, env, tensor, e.span);
+        if (expected?.kind === "enum" && (!v || (v.kind !== "enum" && v.kind !== "unknown"))) {
+          this.report(
+            "A0306",
+            `'${e.name}' is not a member of enum { ${expected.members.join(", ")} }`,
+            env,
+            e.span,
+            {
+              help: suggest(e.name, expected.members),
+            },
+          );
+          return UNKNOWN;
+        }
         return v ?? this.unknownName(e.name, env, e.span, tensor);
       }
       case "Tuple":
@@ -228,7 +281,7 @@ export class Elaborator {
       case "If": {
         const cond = this.evaluate(e.cond, staticEnv(env), false);
         const b = this.condition(cond, env, e.cond.span);
-        if (b === undefined) return UNKNOWN;
+        if (b === undefined) return this.undecided(e, env, tensor, expected);
         return this.evaluate(b ? e.then : e.else, env, tensor, expected);
       }
       case "Unary": {
@@ -256,6 +309,26 @@ export class Elaborator {
       case "Index":
         return this.index(e, env, tensor);
     }
+  }
+
+  /**
+   * An `if` whose condition depends on a symbolic hyperparameter (a block checked on its own):
+   * both branches are checked; when they agree on a tensor type, that is the result.
+   */
+  private undecided(e: A.IfExpr, env: Env, tensor: boolean, expected?: HyperType): Value {
+    if (!env.instance?.generic) return UNKNOWN;
+    const a = this.evaluate(e.then, env, tensor, expected);
+    const b = this.evaluate(e.else, env, tensor, expected);
+    if (a.kind === "tensor" && b.kind === "tensor" && a.type.dtype === b.type.dtype) {
+      const eq = this.checker.equalities;
+      if (
+        a.type.shape.length === b.type.shape.length &&
+        a.type.shape.every((d, i) => eq.equal(d, b.type.shape[i]!))
+      )
+        return a;
+    }
+    if (a.kind === "float" && b.kind === "float") return { kind: "float", value: NaN };
+    return UNKNOWN;
   }
 
   /** A compile-time condition: its bool, or undefined (reported unless unknown already). */
@@ -330,7 +403,7 @@ export class Elaborator {
         if (!d) {
           this.report(
             "A0301",
-            `module "${obj.module.displayPath}" has no declaration '${name}'`,
+            `module "${obj.spec}" has no declaration '${name}'`,
             env,
             e.name.span,
             {
@@ -408,7 +481,7 @@ export class Elaborator {
       if (item === undefined) {
         this.report(
           "A0302",
-          `index ${i} is out of range for ${describe(obj)} of ${items.length}`,
+          `index ${i} is out of range: ${obj.kind === "layers" ? "the stack has" : `the ${obj.kind} has`} ${items.length} ${obj.kind === "layers" ? "layers" : "items"}`,
           env,
           first.span,
         );
@@ -538,7 +611,7 @@ export class Elaborator {
 
   /** Applies a primitive; its type errors are reported at the argument at fault. */
   primitive(name: string, args: PrimitiveArg[], env: Env, span: A.Span): Value {
-    if (args.some((a) => "value" in a && a.value.kind === "unknown")) return UNKNOWN;
+    if (args.some((a) => "value" in a && containsUnknown(a.value))) return UNKNOWN;
     const r = applyPrimitive(name, args, this.checker.equalities);
     if (!r.ok) {
       const argSpan = typeof r.error.arg === "number" ? args[r.error.arg]?.span : undefined;
@@ -557,16 +630,29 @@ export class Elaborator {
 
   // ================================================================== block values
 
-  /** `Block(args)`: binds hyperparameters (partially), positionally then by keyword. */
+  /**
+   * `Block(args)`: binds hyperparameters (partially), positionally then by keyword, remembering
+   * where each was written (type errors point there). A value whose application was wrong is
+   * poisoned: instantiating it reports nothing more.
+   */
   applyBlock(bv: BlockValue, args: A.Arg[], env: Env, span: A.Span): Value {
     const decl = bv.block.decl;
     const bound = new Map(bv.bound);
+    const spans = new Map(bv.spans ?? []);
+    let poisoned = bv.poisoned === true;
     const free = decl.params.filter((p) => !bound.has(p.name.name));
+    const declaredAt = [
+      {
+        location: at(bv.block.module, decl.name.span),
+        message: `${decl.name.name} is declared here`,
+      },
+    ];
     let pos = 0;
     for (const a of args) {
       const sEnv = staticEnv(env);
+      let p: A.ParamDecl | undefined;
       if (!a.name) {
-        const p = free[pos++];
+        p = free[pos++];
         if (!p) {
           this.report(
             "A0304",
@@ -575,51 +661,53 @@ export class Elaborator {
             a.span,
             {
               help: `its hyperparameters are ${decl.params.map((x) => x.name.name).join(", ") || "none"}`,
+              related: declaredAt,
             },
           );
+          poisoned = true;
           continue;
         }
-        bound.set(p.name.name, this.evaluateHyper(a.value, sEnv, p, bv, env));
-        continue;
-      }
-      const p = decl.params.find((x) => x.name.name === a.name!.name);
-      if (!p) {
-        this.report(
-          "A0304",
-          `${decl.name.name} has no hyperparameter '${a.name.name}'`,
-          env,
-          a.name.span,
-          {
-            help: suggest(
-              a.name.name,
-              decl.params.map((x) => x.name.name),
-            ),
-            related: [
-              {
-                location: at(bv.block.module, decl.name.span),
-                message: `${decl.name.name} is declared here`,
-              },
-            ],
-          },
-        );
-        continue;
-      }
-      if (bound.has(p.name.name) && !bv.bound.has(p.name.name)) {
-        this.report("A0305", `hyperparameter '${p.name.name}' is given twice`, env, a.name.span);
-        continue;
-      }
-      if (bv.bound.has(p.name.name)) {
-        this.report(
-          "A0305",
-          `hyperparameter '${p.name.name}' of ${decl.name.name} is already bound`,
-          env,
-          a.name.span,
-        );
-        continue;
+      } else {
+        p = decl.params.find((x) => x.name.name === a.name!.name);
+        if (!p) {
+          this.report(
+            "A0304",
+            `${decl.name.name} has no hyperparameter '${a.name.name}'`,
+            env,
+            a.name.span,
+            {
+              help: suggest(
+                a.name.name,
+                decl.params.map((x) => x.name.name),
+              ),
+              related: declaredAt,
+            },
+          );
+          poisoned = true;
+          continue;
+        }
+        if (bound.has(p.name.name)) {
+          const earlier = bv.bound.has(p.name.name);
+          this.report(
+            "A0305",
+            earlier
+              ? `hyperparameter '${p.name.name}' of ${decl.name.name} is already bound`
+              : `hyperparameter '${p.name.name}' is given twice`,
+            env,
+            a.name.span,
+            spans.has(p.name.name)
+              ? { related: [{ location: spans.get(p.name.name)!, message: "first given here" }] }
+              : {},
+          );
+          poisoned = true;
+          continue;
+        }
       }
       bound.set(p.name.name, this.evaluateHyper(a.value, sEnv, p, bv, env));
+      spans.set(p.name.name, at(env.module, a.value.span));
     }
-    const out: BlockValue = { kind: "block", block: bv.block, bound };
+    const out: BlockValue = { kind: "block", block: bv.block, bound, spans };
+    if (poisoned) out.poisoned = true;
     const c = conformance.get(bv);
     if (c) conformance.set(out, c);
     return out;
@@ -746,15 +834,26 @@ export class Elaborator {
   }
 
   /** Checks and converts a value for a hyperparameter type; undefined (reported) if it does not fit. */
-  coerce(v: Value, t: HyperType, what: string, env: Env, span: A.Span): Value {
+  /**
+   * Checks a value against a hyperparameter type. Errors go to `where` (the argument as the user
+   * wrote it) when given, else to `span` in `env`'s module; `declared` is the hyperparameter.
+   */
+  coerce(
+    v: Value,
+    t: HyperType,
+    what: string,
+    env: Env,
+    span: A.Span,
+    where?: Location,
+    declared?: Location,
+  ): Value {
     if (v.kind === "unknown" || t.kind === "any") return v;
+    const loc = where ?? at(env.module, span);
+    const related = declared ? [{ location: declared, message: "declared here" }] : [];
+    const report = (code: string, message: string) =>
+      this.checker.report(code, message, loc, env.chain, { related });
     const bad = (detail = "") => {
-      this.report(
-        "A0306",
-        `${what} must be ${article(typeString(t))}, got ${describe(v)}${detail}`,
-        env,
-        span,
-      );
+      report("A0306", `${what} must be ${article(typeString(t))}, got ${describe(v)}${detail}`);
       return UNKNOWN;
     };
     switch (t.kind) {
@@ -764,15 +863,14 @@ export class Elaborator {
         if (v.kind !== "int") return bad();
         const n = v.dim.value;
         if (n !== undefined && n <= 0) {
-          this.report("A0313", `${what} must be a positive size, got ${n}`, env, span);
+          report("A0313", `${what} must be a positive size, got ${n}`);
           return UNKNOWN;
         }
         return v;
       }
       case "float":
         if (v.kind === "float") return v;
-        if (v.kind === "int")
-          return v.dim.value === undefined ? UNKNOWN : { kind: "float", value: v.dim.value };
+        if (v.kind === "int") return { kind: "float", value: v.dim.value ?? NaN };
         return bad();
       case "bool":
       case "string":
@@ -780,13 +878,15 @@ export class Elaborator {
       case "enum":
         if (v.kind === "enum" && t.members.includes(v.member))
           return { kind: "enum", members: t.members, member: v.member };
-        return bad(` (one of ${t.members.join(", ")})`);
+        return bad();
       case "tuple": {
         if ((v.kind !== "tuple" && v.kind !== "list") || v.items.length !== t.elems.length)
           return bad();
         return {
           kind: "tuple",
-          items: v.items.map((x, i) => this.coerce(x, t.elems[i]!, `${what}[${i}]`, env, span)),
+          items: v.items.map((x, i) =>
+            this.coerce(x, t.elems[i]!, `${what}[${i}]`, env, span, where, declared),
+          ),
         };
       }
       case "fn":
@@ -796,8 +896,8 @@ export class Elaborator {
       case "interface": {
         if (v.kind === "abstractBlock") return v;
         if (v.kind !== "block") return bad();
-        const out: BlockValue = { kind: "block", block: v.block, bound: v.bound };
-        conformance.set(out, { iface: t.iface, args: t.args, span: at(env.module, span) });
+        const out: BlockValue = { ...v };
+        conformance.set(out, { iface: t.iface, args: t.args, span: loc });
         return out;
       }
     }
@@ -818,7 +918,7 @@ export class Elaborator {
   ): Instance | undefined {
     const decl = bv.block.decl;
     const module = bv.block.module;
-    if (this.checker.isBroken(module, decl.span)) return undefined;
+    if (this.checker.isBroken(module, decl.span) || bv.poisoned) return undefined;
     if (++this.instanceCount > this.checker.limits.maxInstances) {
       if (this.instanceCount === this.checker.limits.maxInstances + 1) {
         this.checker.report(
@@ -833,19 +933,15 @@ export class Elaborator {
       }
       return undefined;
     }
-    if (
-      chain.length >= this.checker.limits.maxDepth ||
-      chain.some(
-        (f) =>
-          f.label === frameLabel(bv) &&
-          chain.length > 1 &&
-          f.label.startsWith(decl.name.name + "("),
-      )
-    ) {
-      const again = chain.find((f) => f.label === frameLabel(bv));
+    // The same block with the same hyperparameters inside itself never ends; the same block
+    // nested again and again (a hyperparameter that grows) is cut at a few levels.
+    const label = frameLabel(bv);
+    const same = chain.filter((f) => f.label === label).length;
+    const nested = chain.filter((f) => f.label.startsWith(decl.name.name + "(")).length;
+    if (chain.length >= this.checker.limits.maxDepth || same > 0 || nested >= 8) {
       this.checker.report(
         "A0501",
-        `recursive instantiation of ${decl.name.name}: it contains itself${again ? "" : ` more than ${this.checker.limits.maxDepth} levels deep`}`,
+        `recursive instantiation of ${decl.name.name}: it contains itself${same > 0 ? "" : nested >= 8 ? ` (${nested} levels deep)` : ` more than ${this.checker.limits.maxDepth} levels deep`}`,
         useSite,
         chain,
         {
@@ -888,6 +984,8 @@ export class Elaborator {
       defs: new Map(),
     };
     env.instance = inst;
+    // Members are never visible at compile time; attached only so errors can name them.
+    env.members = inst.members;
 
     // Hyperparameters, in order: given, defaulted, or (checked on its own) symbolic.
     for (const p of decl.params) {
@@ -900,7 +998,8 @@ export class Elaborator {
       let v = bound.get(name);
       if (v === undefined && p.default) v = this.evaluate(p.default, env, false, type);
       if (v === undefined) {
-        if (generic) v = type ? this.symbolic(name, type) : UNKNOWN;
+        // Only the block checked on its own gets symbolic values; its layers must be bound.
+        if (generic && chain.length === 0) v = type ? this.symbolic(name, type) : UNKNOWN;
         else {
           this.checker.report(
             "A0303",
@@ -927,6 +1026,8 @@ export class Elaborator {
           `hyperparameter '${name}' of ${decl.name.name}`,
           { ...env, chain },
           p.name.span,
+          bound.has(name) ? bv.spans?.get(name) : undefined,
+          at(module, p.span),
         );
       inst.args.set(name, v);
       env.statics.set(name, v);
@@ -971,6 +1072,8 @@ export class Elaborator {
 
   /** Checks a requirement; false when it failed (reported). */
   private requirement(r: A.RequiresDecl, env: Env): boolean {
+    // The message's {holes} are checked whether or not the requirement holds.
+    if (r.message && !r.message.raw.includes("{}")) this.interpolate(r.message, env);
     const v = this.evaluate(r.cond, staticEnv(env), false);
     if (v.kind === "unknown") return true;
     if (v.kind !== "bool") {
@@ -1287,7 +1390,15 @@ export class Elaborator {
       for (const a of e.args) {
         const key = a.name?.name ?? allowed[pos++];
         if (!key || !allowed.includes(key)) {
-          this.report("A0312", `${name} takes ${allowed.join(", ")}`, env, a.span);
+          this.report(
+            "A0312",
+            a.name
+              ? `${name} has no argument '${a.name.name}'; it takes ${allowed.join(", ")}`
+              : `${name} takes at most ${allowed.length} arguments: ${allowed.join(", ")}`,
+            env,
+            a.name ? a.name.span : a.span,
+            a.name ? { help: suggest(a.name.name, allowed) } : {},
+          );
           continue;
         }
         const v = this.evaluate(a.value, sEnv, false);
@@ -1302,6 +1413,17 @@ export class Elaborator {
       }
       if (name === "uniform" && e.args.length < 2)
         this.report("A0312", "uniform needs low and high", env, e.span);
+      return;
+    }
+    // An unknown function called as an initializer (gaussian(0.1)): name the initializers.
+    if (
+      e.kind === "Call" &&
+      e.callee.kind === "Name" &&
+      this.lookup(e.callee.name, sEnv, false, e.callee.span) === undefined
+    ) {
+      this.report("A0312", `unknown initializer '${e.callee.name}'`, env, e.callee.span, {
+        help: `${suggest(e.callee.name, [...INITIALIZERS])}; initializers are normal(mean, std), trunc_normal(mean, std, a, b), uniform(low, high), zeros, ones, a number, a list`,
+      });
       return;
     }
     const v = this.evaluate(e, sEnv, false);
@@ -1327,7 +1449,11 @@ export class Elaborator {
 
   private layer(m: A.LayerMember, inst: Instance, env: Env): void {
     const path = joinPath(inst.path, m.name.name);
-    const site = at(env.module, m.span);
+    // The use site of the children: the block value as written.
+    const site = at(
+      env.module,
+      m.value.kind === "Repeat" || m.value.kind === "Stack" ? m.value.body.span : m.value.span,
+    );
     const v = m.value;
     const one = (valueExpr: A.Expr, childPath: string, childEnv: Env): Instance | undefined => {
       const bv = this.evaluate(valueExpr, childEnv, false);
@@ -1366,6 +1492,21 @@ export class Elaborator {
           return;
         }
         list.push(child);
+        // The first layer tells how big each one is: refuse a stack that would be too large
+        // before building it (a stack of 1,000 blocks that each hold 1,000).
+        if (i === 0 && n > 1) {
+          const each = countInstances(child);
+          if (each * n > this.checker.limits.maxInstances) {
+            this.report(
+              "A0502",
+              `${n.toLocaleString("en-US")} layers of ${each.toLocaleString("en-US")} block instances each is more than the limit of ${this.checker.limits.maxInstances.toLocaleString("en-US")}`,
+              env,
+              v.span,
+            );
+            this.declareMember(m.name, UNKNOWN, inst, env);
+            return;
+          }
+        }
       }
       if (this.declareMember(m.name, { kind: "layers", instances: list }, inst, env))
         inst.layers.set(m.name.name, list);
@@ -1398,7 +1539,8 @@ export class Elaborator {
     }
     const child = this.instantiate(v, path, site, env.chain, env.instance?.generic ?? false);
     const conf = conformance.get(v);
-    if (child && conf) this.checkConformance(child, conf, env, span);
+    // A value that does not conform is reported once; calling it would only add noise.
+    if (child && conf && !this.checkConformance(child, conf, env, span)) return undefined;
     return child;
   }
 
@@ -1442,12 +1584,14 @@ export class Elaborator {
    * any dims, runtime dims match anything, compile-time dims must be equal). Whether the shapes
    * really fit is then checked where the layer is called, with the actual tensors.
    */
-  private checkConformance(child: Instance, conf: Conformance, env: Env, _span: A.Span): void {
+  private checkConformance(child: Instance, conf: Conformance, env: Env, _span: A.Span): boolean {
     const want = conf.iface.decl.forward;
     const have = child.forward;
     const ifaceName = `${conf.iface.decl.name.name}(${[...conf.args.values()].map(shortValue).join(", ")})`;
-    if (!want || !have) return;
-    const fail = (why: string) =>
+    if (!want || !have) return true;
+    let conforms = true;
+    const fail = (why: string) => {
+      conforms = false;
       this.checker.report(
         "A0309",
         `${child.block.decl.name.name} does not conform to ${ifaceName}: ${why}`,
@@ -1466,19 +1610,20 @@ export class Elaborator {
           ],
         },
       );
+    };
     const wantOut = want.outputs?.items ?? [];
     const haveOut = have.outputs?.items ?? [];
     if (want.inputs.length !== have.inputs.length) {
       fail(
         `its forward takes ${have.inputs.length} input${have.inputs.length === 1 ? "" : "s"}, the interface ${want.inputs.length}`,
       );
-      return;
+      return false;
     }
     if (wantOut.length !== haveOut.length) {
       fail(
         `its forward returns ${haveOut.length} output${haveOut.length === 1 ? "" : "s"}, the interface ${wantOut.length}`,
       );
-      return;
+      return false;
     }
     const ifaceEnv: Env = {
       module: conf.iface.module,
@@ -1518,9 +1663,10 @@ export class Elaborator {
       if (!a || !b) continue;
       if (!unifiable(a, b, this.checker.equalities)) {
         fail(`its ${what} is ${patternString(b)}, the interface's is ${patternString(a)}`);
-        return;
+        return false;
       }
     }
+    return conforms;
   }
 
   /** A declared tensor type as a pattern: compile-time dims evaluated, runtime dims and runs as variables. */
@@ -1617,7 +1763,14 @@ export class Elaborator {
       }
       if (last) {
         const param = cur.params.find((q) => q.name === p);
-        if (!param) this.report("A0316", `'${parts.join(".")}' is not a parameter`, env, e.span);
+        if (!param) {
+          this.report("A0316", `'${parts.join(".")}' is not a parameter`, env, e.span, {
+            help: suggest(
+              p,
+              cur.params.map((q) => q.name),
+            ),
+          });
+        }
         return param;
       }
       const child = cur.layers.get(p);
@@ -1640,8 +1793,14 @@ export class Elaborator {
   /** Calls a layer (or, threading the first argument, a stack of layers) in a forward. */
   private callLayer(callee: Value, e: A.Call, env: Env): Value {
     const args = e.args.map((a) => {
-      if (a.name)
-        this.report("A0318", "a layer is called with positional arguments", env, a.name.span);
+      if (a.name) {
+        this.report(
+          "A0318",
+          `layer inputs are positional: remove '${a.name.name} ='`,
+          env,
+          a.name.span,
+        );
+      }
       return { value: this.evaluate(a.value, env, true), span: a.value.span };
     });
     if (callee.kind === "layer")
@@ -1661,6 +1820,19 @@ export class Elaborator {
           `each layer of a stack must return one tensor; ${child.path} returns ${describe(out)}`,
           env,
           e.span,
+        );
+        return UNKNOWN;
+      }
+      const xin = x.value;
+      if (xin.kind === "tensor" && !sameType(xin.type, out.type, this.checker.equalities)) {
+        this.report(
+          "A0318",
+          `layer ${child.path} of the stack turns ${formatType(xin.type)} into ${formatType(out.type)}; every layer of a stack must keep its input's type`,
+          env,
+          e.span,
+          {
+            help: "a stack threads its input through each layer, so each must return what it takes",
+          },
         );
         return UNKNOWN;
       }
@@ -1832,7 +2004,9 @@ export class Elaborator {
           break;
         case "Return":
           if (i !== body.length - 1) {
-            this.report("A0317", "return must be the last statement", env, s.span);
+            this.report("A0317", "statements after return are never run", env, body[i + 1]!.span, {
+              help: "return must be the last statement",
+            });
           }
           result = this.evaluate(s.value, env, true);
           break;
@@ -1875,8 +2049,18 @@ export class Elaborator {
       return;
     }
     if (s.type?.kind === "TensorType" && v.kind === "tensor") {
-      const problem = this.matchShape(s.type, v.type, env, env.dims!, "", s.value.span, true, true);
-      if (problem) {
+      // An annotation may only name dims already known (A0301 for others, reported by the match).
+      const problem = this.matchShape(
+        s.type,
+        v.type,
+        env,
+        env.dims!,
+        "",
+        s.value.span,
+        false,
+        true,
+      );
+      if (problem && !problem.why.startsWith(" (unknown dim")) {
         this.report(
           "A0405",
           `'${s.pattern.name}' is ${formatType(v.type)}, but its annotation says ${problem.expected}${problem.why}`,
@@ -2050,15 +2234,28 @@ export class Elaborator {
     return { expected: `${dtype}[${expectedParts.join(", ")}]`, why };
   }
 
+  /** True when `name` in a shape is a runtime dim: not a compile-time value in scope. */
+  isRuntimeDimName(name: string, env: Env): boolean {
+    return (
+      !env.statics.has(name) &&
+      this.lookup(name, { ...env, dims: new Map() }, false, { start: 0, end: 0 }) === undefined
+    );
+  }
+
   /** A tensor of a declared type with fresh symbols for its runtime dims (a forward checked on its own). */
-  symbolicTensor(t: A.TensorType, env: Env, prefix: string): Value {
+  symbolicTensor(t: A.TensorType, env: Env, prefix: string, variadicRank = 1): Value {
     const dtype = this.dtype(t, env);
     if (!dtype) return UNKNOWN;
     const shape: Dim[] = [];
     for (const d of t.dims) {
       if (d.kind === "VariadicDim") {
         const name = d.name?.name ?? "";
-        shape.push(Dim.sym(`...${name}`, `${prefix}...${name}`));
+        // One dim stands for the run by default (`...S`, sized by --set S=N); a run of other
+        // ranks gets one symbol per dim (S1, S2).
+        if (variadicRank === 1) shape.push(Dim.sym(`...${name}`, `${prefix}...${name}`));
+        else
+          for (let i = 1; i <= variadicRank; i++)
+            shape.push(Dim.sym(`${name || "_"}${i}`, `${prefix}...${name}#${i}`));
         continue;
       }
       if (
@@ -2236,6 +2433,19 @@ function patternString(p: PatternDim[]): string {
   return `[${p.map((d) => (d.kind === "run" ? `...${d.name}` : d.kind === "var" ? d.name : d.dim.toString())).join(", ")}]`;
 }
 
+function countInstances(i: Instance): number {
+  let n = 1;
+  for (const c of i.layers.values())
+    for (const x of Array.isArray(c) ? c : [c]) n += countInstances(x);
+  return n;
+}
+
+function containsUnknown(v: Value): boolean {
+  if (v.kind === "unknown") return true;
+  if (v.kind === "tuple" || v.kind === "list") return v.items.some(containsUnknown);
+  return false;
+}
+
 /** One piece of an index expression, for the slice primitive. */
 export type IndexArg =
   | { kind: "int"; value: Dim }
@@ -2297,6 +2507,10 @@ function bindingsNote(names: string[], env: Env): string {
 
 function sourceText(env: Env, span: A.Span): string {
   return env.module.file.text.slice(span.start, span.end);
+}
+
+function sameType(a: TensorType, b: TensorType, eq: { equal(a: Dim, b: Dim): boolean }): boolean {
+  return a.dtype === b.dtype && sameShape(a.shape, b.shape, eq);
 }
 
 function sameShape(a: Dim[], b: Dim[], eq: { equal(a: Dim, b: Dim): boolean }): boolean {

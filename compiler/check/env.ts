@@ -25,10 +25,16 @@ export interface Env {
   depth: number;
 }
 
+/**
+ * The environment of a compile-time position inside `env`. Locals and members stay attached
+ * (name lookup skips them at compile time) so an error can say what such a name is.
+ */
 export function staticEnv(env: Env): Env {
   const out: Env = { module: env.module, statics: env.statics, chain: env.chain, depth: env.depth };
   if (env.dims) out.dims = env.dims;
   if (env.instance) out.instance = env.instance;
+  if (env.locals) out.locals = env.locals;
+  if (env.members) out.members = env.members;
   return out;
 }
 

@@ -80,9 +80,11 @@ function checkModule(m: ModuleInfo, checker: Checker, el: Elaborator): void {
       case "Block":
         checkBlock(item, m, el);
         break;
-      case "Model":
-        instantiateModel(el, item.value, env(), item.name.name, item.span);
+      case "Model": {
+        const inst = instantiateModel(el, item.value, env(), item.name.name, item.value.span);
+        if (inst) checkSizes(item, inst, m, el);
         break;
+      }
       case "Let":
         el.evaluate(item.value, env(), false);
         break;
@@ -115,11 +117,37 @@ export function runForward(el: Elaborator, inst: Instance, prefix: string): Valu
     depth: 0,
     instance: inst,
   };
-  const inputs = f.inputs.map((p) => ({
-    value: p.type?.kind === "TensorType" ? el.symbolicTensor(p.type, env, prefix) : UNKNOWN,
-    span: p.span,
-  }));
-  return el.callForwardWith(inst, inputs, env, f.span, false);
+  const run = (rank: number) => {
+    const inputs = f.inputs.map((p) => ({
+      value: p.type?.kind === "TensorType" ? el.symbolicTensor(p.type, env, prefix, rank) : UNKNOWN,
+      span: p.span,
+    }));
+    return el.callForwardWith(inst, inputs, env, f.span, false);
+  };
+  const variadic = f.inputs.some(
+    (p) => p.type?.kind === "TensorType" && p.type.dims.some((d) => d.kind === "VariadicDim"),
+  );
+  if (!variadic) return run(1);
+  // The rank of a variadic run is not declared: find one the forward accepts (a block on
+  // [...S, d] may hold a layer on [B, T, d]). Trials run quietly and leave nothing behind.
+  const emitter = el.emitter;
+  el.emitter = NO_EMITTER;
+  // With errors at every rank, the rank with the fewest explains the real mistake best.
+  let rank = 1;
+  let fewest = Infinity;
+  for (const k of [1, 2, 3, 0]) {
+    const mark = el.checker.mark();
+    run(k);
+    const errors = el.checker.errorsSince(mark);
+    el.checker.rollback(mark);
+    if (errors < fewest) {
+      fewest = errors;
+      rank = k;
+    }
+    if (errors === 0) break;
+  }
+  el.emitter = emitter;
+  return run(rank);
 }
 
 /**
@@ -147,6 +175,84 @@ export function instantiateModel(
   const inst = el.instantiate(v, "", { file: env.module.displayPath, span }, [], false);
   if (inst) runForward(el, inst, "");
   return inst;
+}
+
+/** The runtime dims a model's inputs introduce: `B`, `T`, and `S` for a run `...S`. */
+export function runtimeDims(
+  el: Elaborator,
+  inst: Instance,
+): { names: Set<string>; variadic: Set<string> } {
+  const names = new Set<string>();
+  const variadic = new Set<string>();
+  const env: Env = {
+    module: inst.block.module,
+    statics: inst.statics,
+    chain: [],
+    depth: 0,
+    instance: inst,
+  };
+  for (const p of inst.forward?.inputs ?? []) {
+    if (p.type?.kind !== "TensorType") continue;
+    for (const d of p.type.dims) {
+      if (d.kind === "VariadicDim") {
+        if (d.name) variadic.add(d.name.name);
+      } else if (
+        d.kind === "Name" &&
+        !inst.statics.has(d.name) &&
+        el.isRuntimeDimName(d.name, env)
+      ) {
+        names.add(d.name);
+      }
+    }
+  }
+  return { names, variadic };
+}
+
+/** A model's `with` sizes: each names a runtime dim of its inputs, once, with a positive size. */
+function checkSizes(decl: A.ModelDecl, inst: Instance, m: ModuleInfo, el: Elaborator): void {
+  const { names, variadic } = runtimeDims(el, inst);
+  const seen = new Set<string>();
+  const env: Env = { module: m, statics: new Map(), chain: [], depth: 0 };
+  const at = (span: A.Span) => ({ file: m.displayPath, span });
+  for (const s of decl.sizes) {
+    const n = s.name.name;
+    if (seen.has(n)) {
+      el.checker.report("A0320", `the size of '${n}' is given twice`, at(s.name.span), []);
+      continue;
+    }
+    seen.add(n);
+    if (!names.has(n) && !variadic.has(n)) {
+      const all = [...names, ...[...variadic].map((v) => `...${v}`)];
+      el.checker.report(
+        "A0320",
+        `model ${decl.name.name} has no runtime dim '${n}'`,
+        at(s.name.span),
+        [],
+        {
+          help:
+            all.length > 0
+              ? `its inputs' runtime dims are ${all.join(", ")}`
+              : "its inputs have no runtime dims",
+        },
+      );
+      continue;
+    }
+    const v = el.evaluate(s.value, env, false);
+    const sizes = variadic.has(n) && (v.kind === "tuple" || v.kind === "list") ? v.items : [v];
+    for (const x of sizes) {
+      if (x.kind === "unknown") continue;
+      const k = x.kind === "int" ? x.dim.value : undefined;
+      if (k === undefined || k <= 0) {
+        el.checker.report(
+          "A0320",
+          `the size of '${n}' must be a positive int${variadic.has(n) ? " or a tuple of them" : ""}, got ${describe(x)}`,
+          at(s.value.span),
+          [],
+        );
+        break;
+      }
+    }
+  }
 }
 
 export interface ModelTarget {
@@ -183,7 +289,7 @@ export function loadModel(
   );
   let instance: Instance | undefined;
   if (declared) {
-    instance = instantiateModel(elaborator, declared.value, env, target, declared.span);
+    instance = instantiateModel(elaborator, declared.value, env, target, declared.value.span);
     for (const s of declared.sizes)
       sizes.set(s.name.name, elaborator.evaluate(s.value, env, false));
   } else {

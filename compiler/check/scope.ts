@@ -14,7 +14,9 @@ export type TopDecl =
   | { kind: "fn"; decl: A.FnDecl; module: ModuleInfo }
   | { kind: "model"; decl: A.ModelDecl; module: ModuleInfo }
   | { kind: "let"; decl: A.LetDecl; module: ModuleInfo; name: A.Ident }
-  | { kind: "module"; target: ModuleInfo; decl: A.ImportDecl };
+  | { kind: "module"; target: ModuleInfo; decl: A.ImportDecl }
+  /** An imported name that does not exist (reported once, at the import); uses stay silent. */
+  | { kind: "poison"; name: A.Ident; module: ModuleInfo };
 
 export interface ModuleScope {
   module: ModuleInfo;
@@ -28,6 +30,7 @@ export interface ModuleScope {
 
 function nameOf(d: TopDecl): A.Ident {
   if (d.kind === "module") return d.decl.alias!;
+  if (d.kind === "poison") return d.name;
   if (d.kind === "let") return d.name;
   return d.decl.name;
 }
@@ -154,6 +157,9 @@ export function buildScopes(
                 },
               ),
             );
+            const local = n.alias ?? n.name;
+            if (!scope.names.has(local.name))
+              scope.names.set(local.name, { kind: "poison", name: local, module: m });
             continue;
           }
           const local = n.alias ?? n.name;
@@ -227,12 +233,17 @@ function importCycles(modules: ModuleInfo[]): Diagnostic[] {
       const t = byPath.get(imp.target);
       if (!t) continue;
       if (state.get(t.path) === "visiting") {
-        const cycle = [...stack.slice(stack.indexOf(t)), t].map((x) => x.displayPath).join(" → ");
+        const members = stack.slice(stack.indexOf(t));
+        const cycle = [...members, t].map((x) => x.displayPath).join(" → ");
+        // Reported at the import that starts the cycle, in the first module of it (the one
+        // being checked, when the walk started there).
+        const next = members[1] ?? t;
+        const starter = t.imports.find((i) => i.target === next.path) ?? imp;
         diags.push(
           diagnostic(
             "A0207",
             `import cycle: ${cycle}`,
-            { file: m.displayPath, span: imp.decl.path.span },
+            { file: t.displayPath, span: starter.decl.path.span },
             {
               help: "move what both modules need into a third module that both import",
             },

@@ -10,6 +10,7 @@ import type { DType, TensorType } from "../ops/types.js";
 import { formatType } from "../ops/types.js";
 import type { ModuleInfo } from "../modules/program.js";
 import type { Instance } from "./instance.js";
+import type { Location } from "../diagnostics/diagnostic.js";
 
 export interface BlockRef {
   decl: A.BlockDecl;
@@ -46,6 +47,10 @@ export interface BlockValue {
   kind: "block";
   block: BlockRef;
   bound: Map<string, Value>;
+  /** Where each bound hyperparameter was written. */
+  spans?: Map<string, Location>;
+  /** An application of it was wrong (reported): instantiating it reports nothing more. */
+  poisoned?: boolean;
 }
 
 export type Value =
@@ -65,7 +70,7 @@ export type Value =
   | { kind: "tensor"; type: TensorType }
   | { kind: "layer"; instance: Instance }
   | { kind: "layers"; instances: Instance[] }
-  | { kind: "module"; module: ModuleInfo }
+  | { kind: "module"; module: ModuleInfo; spec: string }
   /** An enum member name seen where no enum type was expected yet. */
   | { kind: "unresolvedName"; name: string }
   | { kind: "unknown" };
@@ -110,7 +115,7 @@ export function describe(v: Value): string {
     case "layers":
       return `stack of ${v.instances.length} layers`;
     case "module":
-      return `module "${v.module.displayPath}"`;
+      return `module "${v.spec}"`;
     case "unresolvedName":
       return `name '${v.name}'`;
     case "unknown":

@@ -51,6 +51,7 @@ export const CODES = {
   A0317: "missing or misplaced return",
   A0318: "wrong number of inputs to a layer",
   A0319: "no such model",
+  A0320: "invalid example size",
   A0401: "shape or dtype mismatch in an operation",
   A0402: "input does not match the declared type",
   A0403: "output does not match the declared type",

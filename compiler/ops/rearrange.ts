@@ -140,21 +140,26 @@ function parseRearrangeUncached(pattern: string): { left: Elem[]; right: Elem[] 
   }
   const l = new Set(names(left));
   const r = new Set(names(right));
-  for (const n of l) {
-    if (!r.has(n)) {
-      fail(
-        `${OP}: axis ${n} is on the left side but not on the right (rearrange cannot drop an axis; use a reduction)`,
-        "pattern",
-      );
-    }
+  const onlyLeft = [...l].filter((n) => !r.has(n));
+  const onlyRight = [...r].filter((n) => !l.has(n));
+  // One axis renamed (`b t d -> b c t`): say so, naming both.
+  if (onlyLeft.length === 1 && onlyRight.length === 1) {
+    fail(
+      `${OP}: axis ${onlyRight[0]} on the right side is not on the left, and ${onlyLeft[0]} on the left is not on the right; did you mean ${onlyLeft[0]}?`,
+      "pattern",
+    );
   }
-  for (const n of r) {
-    if (!l.has(n)) {
-      fail(
-        `${OP}: axis ${n} is on the right side but not on the left (rearrange cannot create an axis; use expand)`,
-        "pattern",
-      );
-    }
+  for (const n of onlyRight) {
+    fail(
+      `${OP}: axis ${n} is on the right side but not on the left (rearrange cannot create an axis; use expand)`,
+      "pattern",
+    );
+  }
+  for (const n of onlyLeft) {
+    fail(
+      `${OP}: axis ${n} is on the left side but not on the right (rearrange cannot drop an axis; use a reduction)`,
+      "pattern",
+    );
   }
   const le = atoms(left).some((a) => a.kind === "ellipsis");
   const re = atoms(right).some((a) => a.kind === "ellipsis");

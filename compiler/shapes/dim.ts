@@ -34,12 +34,14 @@ interface Term {
 
 export class DimOverflowError extends Error {
   constructor(what: string) {
-    super(`dim arithmetic overflows 2^53 (${what})`);
+    super(`a dim overflows 2^53: ${what}`);
   }
 }
 
-function checked(n: number, what: string): number {
-  if (!Number.isSafeInteger(n)) throw new DimOverflowError(what);
+/** `n`, or an overflow error; `what` describes the operation (computed only on failure). */
+function checked(n: number, what: string | (() => string)): number {
+  if (!Number.isSafeInteger(n))
+    throw new DimOverflowError(typeof what === "string" ? what : what());
   return n === 0 ? 0 : n; // no -0
 }
 
@@ -110,7 +112,7 @@ export class Dim {
           : [...t.factors].sort((x, y) => (factorKey(x) < factorKey(y) ? -1 : 1));
       const key = monomialKey(factors);
       const prev = terms.get(key);
-      const coeff = checked((prev?.coeff ?? 0) + t.coeff, "sum");
+      const coeff = checked((prev?.coeff ?? 0) + t.coeff, () => `${prev?.coeff ?? 0} + ${t.coeff}`);
       if (coeff === 0) terms.delete(key);
       else terms.set(key, { coeff, factors });
     }
@@ -167,7 +169,7 @@ export class Dim {
   add(o: Dim): Dim {
     const a = this.value;
     const b = o.value;
-    if (a !== undefined && b !== undefined) return Dim.const(checked(a + b, "sum"));
+    if (a !== undefined && b !== undefined) return Dim.const(checked(a + b, () => `${a} + ${b}`));
     if (a === 0) return o;
     if (b === 0) return this;
     const merged = Dim.fromTerms([...this.terms.values(), ...o.terms.values()]);
@@ -198,7 +200,7 @@ export class Dim {
   mul(o: Dim): Dim {
     const a = this.value;
     const b = o.value;
-    if (a !== undefined && b !== undefined) return Dim.const(checked(a * b, "product"));
+    if (a !== undefined && b !== undefined) return Dim.const(checked(a * b, () => `${a} * ${b}`));
     if (a === 1) return o;
     if (b === 1) return this;
     if (a === 0 || b === 0) return Dim.const(0);
@@ -207,7 +209,7 @@ export class Dim {
       for (const b of o.terms.values()) {
         out = out.add(
           Dim.simplifyTerm({
-            coeff: checked(a.coeff * b.coeff, "product"),
+            coeff: checked(a.coeff * b.coeff, () => `${this} * ${o}`),
             factors: [...a.factors, ...b.factors],
           }),
         );

@@ -30,19 +30,10 @@ const UPDATE = process.env.UPDATE_GOLDEN === "1";
  * bug: the test of its error is expected to fail, so fixing the checker turns it red here, and the
  * name then comes off this list.
  */
-const KNOWN_MISSED = new Map([
-  ["missing-hyperparameter.arch", "a layer's missing hyperparameter, in a block checked alone"],
-  ["layer-value-not-fully-bound.arch", "`layer norm = LayerNorm` with `d` never bound"],
-  ["requires-message-unknown-hole.arch", "an undefined {hole} when the requirement holds"],
-  ["symbolic-scalar-hides-shape-error.arch", "x * (1.0 / d) turns x into an unknown value"],
-  ["model-with-unknown-dim.arch", "a `with` size for a dim the model does not have"],
-]);
+const KNOWN_MISSED = new Map([]);
 
 /** Valid files that archc rejects today (false errors); as above, fixing them turns this red. */
 const KNOWN_FALSE_ERRORS = new Map([
-  ["prenorm-block-model.arch", "[...S, d] passed to a [B, T, d] mixer: 'rank 2, expected 3'"],
-  ["rope-symbolic-head-dim.arch", "std/nn rope with a symbolic head dim: concat of unknown"],
-  ["if-on-symbolic-hyperparameter.arch", "an undecided `if` gives an unknown value"],
   ["requires-even-makes-halves-equal.arch", "ceil_div(hd, 2) != hd / 2 under hd % 2 == 0"],
 ]);
 
