@@ -9,6 +9,7 @@ import type * as A from "../../grammar/ast.js";
 import type { Location } from "../diagnostics/diagnostic.js";
 import { Dim, DimOverflowError } from "../shapes/dim.js";
 import { formatShape, formatType, numel, type DType, type TensorType } from "../ops/types.js";
+import { BINARY_OPERATORS, type IndexElem } from "../ops/index.js";
 import { staticBinary, staticCall, staticUnary } from "./arith.js";
 import {
   CONSTANTS,
@@ -374,7 +375,7 @@ export class Elaborator {
         return UNKNOWN;
       }
       return this.primitive(
-        OPERATORS[e.op],
+        BINARY_OPERATORS[e.op]!,
         [
           { value: left, span: e.left.span },
           { value: right, span: e.right.span },
@@ -2446,29 +2447,8 @@ function containsUnknown(v: Value): boolean {
   return false;
 }
 
-/** One piece of an index expression, for the slice primitive. */
-export type IndexArg =
-  | { kind: "int"; value: Dim }
-  | { kind: "slice"; start?: Dim; stop?: Dim; step?: number }
-  | { kind: "ellipsis" };
-
-const OPERATORS: Record<A.BinaryOp, string> = {
-  "+": "add",
-  "-": "sub",
-  "*": "mul",
-  "/": "div",
-  "%": "mod",
-  "**": "pow",
-  "@": "matmul",
-  "==": "eq",
-  "!=": "ne",
-  "<": "lt",
-  "<=": "le",
-  ">": "gt",
-  ">=": "ge",
-  "&&": "and",
-  "||": "or",
-};
+/** One piece of an index expression, as the slice primitive takes it. */
+export type IndexArg = IndexElem;
 
 function frameLabel(v: BlockValue): string {
   return blockValueString(v);
