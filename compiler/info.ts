@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { loadModel, type CheckOptions } from "./check/index.js";
-import type { Emitter } from "./check/elaborate.js";
+import type { Emitter, PrimitiveApplied } from "./check/elaborate.js";
 import { walk, type Instance } from "./check/instance.js";
 import type { Program } from "./modules/program.js";
 import { Dim } from "./shapes/dim.js";
@@ -59,10 +59,10 @@ class FlopCounter implements Emitter {
   primitive(
     _name: string,
     _args: unknown,
-    _out: unknown,
-    flops: Dim,
+    result: PrimitiveApplied,
     instance: Instance | undefined,
   ): void {
+    const flops = result.flops;
     const key = instance?.path ?? "";
     this.byPath.set(key, (this.byPath.get(key) ?? Dim.const(0)).add(flops));
   }

@@ -9,7 +9,8 @@ import type * as A from "../../grammar/ast.js";
 import type { Location } from "../diagnostics/diagnostic.js";
 import { Dim, DimOverflowError } from "../shapes/dim.js";
 import { formatShape, formatType, numel, type DType, type TensorType } from "../ops/types.js";
-import { BINARY_OPERATORS, type IndexElem } from "../ops/index.js";
+import { BINARY_OPERATORS, type Bound, type IndexElem, type InferOk } from "../ops/index.js";
+import type { InitSpec } from "../../runtime/random.js";
 import { staticBinary, staticCall, staticUnary } from "./arith.js";
 import {
   CONSTANTS,
@@ -36,15 +37,40 @@ import {
 } from "./values.js";
 
 /** What elaboration does with each primitive it applies (count FLOPs, build a graph). */
+/**
+ * What elaboration does with what it finds (count FLOPs, build a graph). Tensor values carry the
+ * ids an emitter gives them, so a graph builder can connect the primitives it sees.
+ */
 export interface Emitter {
+  /** A primitive applied; returns ids for its outputs (or nothing). */
   primitive(
     name: string,
     args: PrimitiveArg[],
-    out: TensorType[],
-    flops: Dim,
+    result: PrimitiveApplied,
     instance: Instance | undefined,
     span: Location,
-  ): void;
+  ): number[] | void;
+  /** A parameter declared; returns its id. */
+  param?(info: ParamInfo, type: TensorType): number | void;
+  /** A model input; returns its id. */
+  input?(name: string, type: TensorType): number | void;
+  /** A runtime requirement (comparisons of runtime dims, all must hold), checked when it runs. */
+  check?(checks: RuntimeCheck[], message: string, span: Location): void;
+}
+
+export interface RuntimeCheck {
+  lhs: Dim;
+  op: "==" | "!=" | "<" | "<=" | ">" | ">=";
+  rhs: Dim;
+}
+
+/** The outcome of a primitive the elaborator applied. */
+export interface PrimitiveApplied {
+  out: TensorType[];
+  flops: Dim;
+  plan: InferOk;
+  bound: Bound;
+  sources: Record<string, number>;
 }
 
 export const NO_EMITTER: Emitter = { primitive: () => {} };
@@ -623,10 +649,19 @@ export class Elaborator {
       return UNKNOWN;
     }
     const outs = Array.isArray(r.out) ? r.out : [r.out];
-    this.emitter.primitive(name, args, outs, r.flops, env.instance, at(env.module, span));
-    if (Array.isArray(r.out))
-      return { kind: "tuple", items: r.out.map((t) => ({ kind: "tensor", type: t })) };
-    return { kind: "tensor", type: r.out };
+    const ids = this.emitter.primitive(
+      name,
+      args,
+      { out: outs, flops: r.flops, plan: r.plan, bound: r.bound, sources: r.sources },
+      env.instance,
+      at(env.module, span),
+    );
+    const tensor = (t: TensorType, i: number): Value =>
+      ids?.[i] !== undefined
+        ? { kind: "tensor", type: t, id: ids[i] }
+        : { kind: "tensor", type: t };
+    if (Array.isArray(r.out)) return { kind: "tuple", items: r.out.map(tensor) };
+    return tensor(r.out, 0);
   }
 
   // ================================================================== block values
@@ -1360,16 +1395,30 @@ export class Elaborator {
         m.type.span,
       );
     }
-    if (m.init) this.checkInit(m.init, type, env);
+    const spec = m.init
+      ? this.checkInit(m.init, type, env)
+      : { kind: "constant" as const, value: 0 };
     const info: ParamInfo = { name: m.name.name, path, type, decl: m };
     if (m.init) info.init = m.init;
-    if (this.declareMember(m.name, { kind: "tensor", type }, inst, env)) inst.params.push(info);
+    if (spec) info.initSpec = spec;
+    const id = this.emitter.param?.(info, type);
+    const value: Value = id === undefined ? { kind: "tensor", type } : { kind: "tensor", type, id };
+    if (this.declareMember(m.name, value, inst, env)) inst.params.push(info);
   }
 
-  /** An initializer: normal(mean, std), trunc_normal(...), uniform(low, high), zeros, ones, a number, a list. */
-  private checkInit(e: A.Expr, type: TensorType, env: Env): void {
+  /**
+   * An initializer: normal(mean, std), trunc_normal(...), uniform(low, high), zeros, ones, a
+   * number, a list. Returns what `archc init` draws from (undefined when reported or unknown).
+   */
+  private checkInit(e: A.Expr, type: TensorType, env: Env): InitSpec | undefined {
     const sEnv = staticEnv(env);
-    if (e.kind === "Name" && (e.name === "zeros" || e.name === "ones")) return;
+    if (
+      e.kind === "Name" &&
+      (e.name === "zeros" || e.name === "ones") &&
+      !env.statics.has(e.name)
+    ) {
+      return { kind: "constant", value: e.name === "ones" ? 1 : 0 };
+    }
     if (
       e.kind === "Call" &&
       e.callee.kind === "Name" &&
@@ -1385,8 +1434,11 @@ export class Elaborator {
       const allowed = params[name];
       if (!allowed) {
         this.report("A0312", `${name} takes no arguments: write '= ${name}'`, env, e.span);
-        return;
+        return undefined;
       }
+      // Defaults as torch.nn.init: normal(0, 1), trunc_normal(0, 1, -2, 2).
+      const given: Record<string, number> = { mean: 0, std: 1, a: -2, b: 2 };
+      let ok = true;
       let pos = 0;
       for (const a of e.args) {
         const key = a.name?.name ?? allowed[pos++];
@@ -1400,9 +1452,11 @@ export class Elaborator {
             a.name ? a.name.span : a.span,
             a.name ? { help: suggest(a.name.name, allowed) } : {},
           );
+          ok = false;
           continue;
         }
         const v = this.evaluate(a.value, sEnv, false);
+        const x = v.kind === "int" ? v.dim.value : v.kind === "float" ? v.value : undefined;
         if (v.kind !== "int" && v.kind !== "float" && v.kind !== "unknown") {
           this.report(
             "A0312",
@@ -1411,10 +1465,17 @@ export class Elaborator {
             a.value.span,
           );
         }
+        if (x === undefined || Number.isNaN(x)) ok = false;
+        else given[key] = x;
       }
-      if (name === "uniform" && e.args.length < 2)
+      if (name === "uniform" && e.args.length < 2) {
         this.report("A0312", "uniform needs low and high", env, e.span);
-      return;
+        return undefined;
+      }
+      if (!ok) return undefined;
+      if (name === "uniform") return { kind: "uniform", low: given.low!, high: given.high! };
+      if (name === "normal") return { kind: "normal", mean: given.mean!, std: given.std! };
+      return { kind: "trunc_normal", mean: given.mean!, std: given.std!, a: given.a!, b: given.b! };
     }
     // An unknown function called as an initializer (gaussian(0.1)): name the initializers.
     if (
@@ -1425,11 +1486,14 @@ export class Elaborator {
       this.report("A0312", `unknown initializer '${e.callee.name}'`, env, e.callee.span, {
         help: `${suggest(e.callee.name, [...INITIALIZERS])}; initializers are normal(mean, std), trunc_normal(mean, std, a, b), uniform(low, high), zeros, ones, a number, a list`,
       });
-      return;
+      return undefined;
     }
     const v = this.evaluate(e, sEnv, false);
-    if (v.kind === "unknown") return;
-    if (v.kind === "int" || v.kind === "float") return;
+    if (v.kind === "unknown") return undefined;
+    if (v.kind === "int")
+      return v.dim.value === undefined ? undefined : { kind: "constant", value: v.dim.value };
+    if (v.kind === "float")
+      return Number.isNaN(v.value) ? undefined : { kind: "constant", value: v.value };
     if (v.kind === "list" || v.kind === "tuple") {
       const shape = listShape(v);
       const want = type.shape.map((d) => d.value);
@@ -1440,12 +1504,15 @@ export class Elaborator {
           env,
           e.span,
         );
+        return undefined;
       }
-      return;
+      const values = flattenNumbers(v);
+      return values ? { kind: "values", values } : undefined;
     }
     this.report("A0312", `not an initializer: ${describe(v)}`, env, e.span, {
       help: "use normal(mean, std), trunc_normal(mean, std, a, b), uniform(low, high), zeros, ones, a number or a list",
     });
+    return undefined;
   }
 
   private layer(m: A.LayerMember, inst: Instance, env: Env): void {
@@ -2084,10 +2151,21 @@ export class Elaborator {
       const r = this.evaluate(cond.right, staticEnv(env), false);
       if (l.kind === "int" && r.kind === "int" && !l.dim.isConst() && !r.dim.isConst()) {
         this.checker.equalities.union(l.dim, r.dim);
+        this.emitter.check?.(
+          [{ lhs: l.dim, op: "==", rhs: r.dim }],
+          this.requirementMessage(s, env),
+          at(env.module, cond.span),
+        );
         return;
       }
     }
     const v = this.evaluate(cond, staticEnv(env), false);
+    if (v.kind === "unknown" && this.emitter.check) {
+      // It depends on runtime dims: the running model checks it.
+      const checks = this.runtimeChecks(cond, env);
+      if (checks && checks.length > 0)
+        this.emitter.check(checks, this.requirementMessage(s, env), at(env.module, cond.span));
+    }
     if (v.kind === "bool" && !v.value) {
       this.report(
         "A0308",
@@ -2099,6 +2177,50 @@ export class Elaborator {
       );
     }
     // Unknown (it depends on runtime dims): checked when the model is called.
+  }
+
+  /**
+   * The message of a runtime requirement: compile-time holes filled now, runtime dims' holes
+   * (`{T}`) left for the running model to fill.
+   */
+  private requirementMessage(s: A.RequiresDecl, env: Env): string {
+    if (!s.message) return `requirement not met: ${sourceText(env, s.cond.span)}`;
+    return s.message.value.replace(/\{([^{}]*)\}/g, (whole, hole: string) => {
+      const v = env.statics.get(hole.trim());
+      return v ? shortValue(v) : whole;
+    });
+  }
+
+  /**
+   * A runtime requirement as comparisons of dims that must all hold: `a && b` is both, `a || b`
+   * with one side decided is the other; undefined when it cannot be put that way.
+   */
+  private runtimeChecks(e: A.Expr, env: Env): RuntimeCheck[] | undefined {
+    const sEnv = staticEnv(env);
+    if (e.kind === "Binary" && e.op === "&&") {
+      const a = this.runtimeChecks(e.left, env);
+      const b = this.runtimeChecks(e.right, env);
+      return a && b ? [...a, ...b] : undefined;
+    }
+    if (e.kind === "Binary" && e.op === "||") {
+      for (const [x, y] of [
+        [e.left, e.right],
+        [e.right, e.left],
+      ] as const) {
+        const v = this.evaluate(x, sEnv, false);
+        if (v.kind === "bool") return v.value ? [] : this.runtimeChecks(y, env);
+      }
+      return undefined;
+    }
+    if (e.kind === "Binary" && ["==", "!=", "<", "<=", ">", ">="].includes(e.op)) {
+      const l = this.evaluate(e.left, sEnv, false);
+      const r = this.evaluate(e.right, sEnv, false);
+      if (l.kind === "int" && r.kind === "int")
+        return [{ lhs: l.dim, op: e.op as RuntimeCheck["op"], rhs: r.dim }];
+      return undefined;
+    }
+    const v = this.evaluate(e, sEnv, false);
+    return v.kind === "bool" ? (v.value ? [] : undefined) : undefined;
   }
 
   private checkOutputs(result: Value, outputs: A.Outputs, env: Env, what: string): Value {
@@ -2432,6 +2554,20 @@ function unifiable(
 
 function patternString(p: PatternDim[]): string {
   return `[${p.map((d) => (d.kind === "run" ? `...${d.name}` : d.kind === "var" ? d.name : d.dim.toString())).join(", ")}]`;
+}
+
+/** The numbers of a nested list literal, row-major (undefined if one is not a known number). */
+function flattenNumbers(v: Value): number[] | undefined {
+  if (v.kind === "int") return v.dim.value === undefined ? undefined : [v.dim.value];
+  if (v.kind === "float") return [v.value];
+  if (v.kind !== "list" && v.kind !== "tuple") return undefined;
+  const out: number[] = [];
+  for (const x of v.items) {
+    const inner = flattenNumbers(x);
+    if (!inner) return undefined;
+    out.push(...inner);
+  }
+  return out;
 }
 
 function countInstances(i: Instance): number {

@@ -21,6 +21,8 @@ export type { Instance, ParamInfo } from "./instance.js";
 
 export interface CheckOptions {
   limits?: CheckLimits;
+  /** Ranks of the model inputs' variadic runs (`...S` -> 2); found by trial when absent. */
+  ranks?: Map<string, number>;
 }
 
 export interface CheckResult {
@@ -81,8 +83,8 @@ function checkModule(m: ModuleInfo, checker: Checker, el: Elaborator): void {
         checkBlock(item, m, el);
         break;
       case "Model": {
-        const inst = instantiateModel(el, item.value, env(), item.name.name, item.value.span);
-        if (inst) checkSizes(item, inst, m, el);
+        const model = instantiateModel(el, item.value, env(), item.name.name, item.value.span);
+        if (model) checkSizes(item, model.instance, m, el);
         break;
       }
       case "Let":
@@ -107,7 +109,12 @@ function checkBlock(decl: A.BlockDecl, m: ModuleInfo, el: Elaborator): void {
 }
 
 /** Calls an instance's forward on symbolic tensors of its declared input types. */
-export function runForward(el: Elaborator, inst: Instance, prefix: string): Value {
+export function runForward(
+  el: Elaborator,
+  inst: Instance,
+  prefix: string,
+  ranks?: Map<string, number>,
+): Value {
   const f = inst.forward;
   if (!f) return UNKNOWN;
   const env: Env = {
@@ -118,16 +125,24 @@ export function runForward(el: Elaborator, inst: Instance, prefix: string): Valu
     instance: inst,
   };
   const run = (rank: number) => {
-    const inputs = f.inputs.map((p) => ({
-      value: p.type?.kind === "TensorType" ? el.symbolicTensor(p.type, env, prefix, rank) : UNKNOWN,
-      span: p.span,
-    }));
+    const inputs = f.inputs.map((p) => {
+      const t = p.type;
+      if (t?.kind !== "TensorType") return { value: UNKNOWN, span: p.span };
+      const run = t.dims.find((d): d is A.VariadicDim => d.kind === "VariadicDim");
+      const k = run ? (ranks?.get(run.name?.name ?? "") ?? rank) : rank;
+      const value = el.symbolicTensor(t, env, prefix, k);
+      if (value.kind === "tensor" && el.emitter.input) {
+        const id = el.emitter.input(p.name.name, value.type);
+        if (id !== undefined) value.id = id;
+      }
+      return { value, span: p.span };
+    });
     return el.callForwardWith(inst, inputs, env, f.span, false);
   };
   const variadic = f.inputs.some(
     (p) => p.type?.kind === "TensorType" && p.type.dims.some((d) => d.kind === "VariadicDim"),
   );
-  if (!variadic) return run(1);
+  if (!variadic || ranks) return run(1);
   // The rank of a variadic run is not declared: find one the forward accepts (a block on
   // [...S, d] may hold a layer on [B, T, d]). Trials run quietly and leave nothing behind.
   const emitter = el.emitter;
@@ -160,7 +175,8 @@ export function instantiateModel(
   env: Env,
   label: string,
   span: A.Span,
-): Instance | undefined {
+  ranks?: Map<string, number>,
+): { instance: Instance; output: Value } | undefined {
   const v = el.evaluate(value, env, false);
   if (v.kind === "unknown") return undefined;
   if (v.kind !== "block") {
@@ -172,9 +188,9 @@ export function instantiateModel(
     );
     return undefined;
   }
-  const inst = el.instantiate(v, "", { file: env.module.displayPath, span }, [], false);
-  if (inst) runForward(el, inst, "");
-  return inst;
+  const instance = el.instantiate(v, "", { file: env.module.displayPath, span }, [], false);
+  if (!instance) return undefined;
+  return { instance, output: runForward(el, instance, "", ranks) };
 }
 
 /** The runtime dims a model's inputs introduce: `B`, `T`, and `S` for a run `...S`. */
@@ -264,6 +280,8 @@ export interface LoadedModel {
   program: Program;
   diagnostics: Diagnostic[];
   instance?: Instance;
+  /** The value the model's forward returns (tensors carry the emitter's ids). */
+  output?: Value;
   module: ModuleInfo;
   /** The `with` sizes of a declared model. */
   sizes: Map<string, Value>;
@@ -287,9 +305,16 @@ export function loadModel(
   const declared = m.file.module.items.find(
     (i): i is A.ModelDecl => i.kind === "Model" && i.name.name === target,
   );
-  let instance: Instance | undefined;
+  let model: { instance: Instance; output: Value } | undefined;
   if (declared) {
-    instance = instantiateModel(elaborator, declared.value, env, target, declared.value.span);
+    model = instantiateModel(
+      elaborator,
+      declared.value,
+      env,
+      target,
+      declared.value.span,
+      opts.ranks,
+    );
     for (const s of declared.sizes)
       sizes.set(s.name.name, elaborator.evaluate(s.value, env, false));
   } else {
@@ -334,13 +359,23 @@ export function loadModel(
         ambiguous: scope.ambiguous,
       });
       const cliEnv: Env = { module: cli, statics: new Map(), chain: [], depth: 0 };
-      instance = instantiateModel(elaborator, parsed.expr, cliEnv, target, parsed.expr.span);
+      model = instantiateModel(
+        elaborator,
+        parsed.expr,
+        cliEnv,
+        target,
+        parsed.expr.span,
+        opts.ranks,
+      );
     }
   }
   const cli = program.get(`${m.path}#--model`);
   const diagnostics = collect(program, checker, cli ? [m, cli] : [m]);
   const result: LoadedModel = { program, diagnostics, module: m, sizes };
-  if (instance) result.instance = instance;
+  if (model) {
+    result.instance = model.instance;
+    result.output = model.output;
+  }
   return result;
 }
 

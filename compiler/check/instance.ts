@@ -6,6 +6,7 @@
 import type * as A from "../../grammar/ast.js";
 import type { Location } from "../diagnostics/diagnostic.js";
 import type { TensorType } from "../ops/types.js";
+import type { InitSpec } from "../../runtime/random.js";
 import type { BlockRef, Value } from "./values.js";
 
 export interface ParamInfo {
@@ -15,6 +16,8 @@ export interface ParamInfo {
   path: string;
   type: TensorType;
   init?: A.Expr;
+  /** What `archc init` draws the values from (zeros when the parameter has no initializer). */
+  initSpec?: InitSpec;
   decl: A.ParamMember;
   /** For a tied parameter: the path of the parameter it is (only that one is stored). */
   tiedTo?: string;

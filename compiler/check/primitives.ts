@@ -9,6 +9,7 @@ import {
   lookupOp,
   type Arg,
   type ArgValue,
+  type Bound,
   type InferOk,
   type OpError,
 } from "../ops/index.js";
@@ -26,7 +27,8 @@ export type PrimitiveResult =
       out: TensorType | TensorType[];
       flops: Dim;
       plan: InferOk;
-      bound: Record<string, unknown>;
+      bound: Bound;
+      sources: Record<string, number>;
     }
   | { ok: false; error: OpError & { code?: string; arg?: string | number } };
 
@@ -92,7 +94,14 @@ export function applyPrimitive(
     else delete error.arg;
     return { ok: false, error };
   }
-  return { ok: true, out: r.out, flops: op.flops(bind.bound, r.out), plan: r, bound: bind.bound };
+  return {
+    ok: true,
+    out: r.out,
+    flops: op.flops(bind.bound, r.out),
+    plan: r,
+    bound: bind.bound,
+    sources: bind.sources,
+  };
 }
 
 /** Binding problems are argument errors (arity, names, kinds), not shape errors. */

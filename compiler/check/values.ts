@@ -67,7 +67,8 @@ export type Value =
   /** An interface-typed block hyperparameter without a value (a block checked on its own). */
   | { kind: "abstractBlock"; iface: InterfaceRef; args: Map<string, Value> }
   | { kind: "dtype"; dtype: DType }
-  | { kind: "tensor"; type: TensorType }
+  /** `id`: the value's number in the graph being built (when one is). */
+  | { kind: "tensor"; type: TensorType; id?: number }
   | { kind: "layer"; instance: Instance }
   | { kind: "layers"; instances: Instance[] }
   | { kind: "module"; module: ModuleInfo; spec: string }

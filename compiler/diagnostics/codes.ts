@@ -60,6 +60,7 @@ export const CODES = {
   A0502: "too many block instances",
   A0503: "size beyond 2^53",
   A0504: "parameter too large",
+  A0601: "cannot build the model's graph",
 } as const;
 
 export type Code = keyof typeof CODES;

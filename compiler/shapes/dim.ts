@@ -121,6 +121,13 @@ export class Dim {
 
   // ---------------------------------------------------------------- queries
 
+  /** The terms (coefficient times a product of factors), for code generators; canonical order. */
+  structure(): { coeff: number; factors: readonly Factor[] }[] {
+    return [...this.terms.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, t]) => ({ coeff: t.coeff, factors: t.factors }));
+  }
+
   /** The value when the dim is a constant. */
   get value(): number | undefined {
     if (this.terms.size === 0) return 0;
