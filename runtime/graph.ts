@@ -140,3 +140,28 @@ export function formatDimExpr(d: DimExpr): string {
 function wrap(d: DimExpr, s: string): string {
   return typeof d === "object" && d.op === "add" ? `(${s})` : s;
 }
+
+/**
+ * The graph as JSON text. JSON has no infinities or NaN (a mask's `-inf` constant would become
+ * null), so those numbers are written as `{"$float": "-inf"}` and read back by `parseGraph`.
+ */
+export function serializeGraph(graph: Graph, indent?: number): string {
+  return JSON.stringify(
+    graph,
+    (_k, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v)
+        ? { $float: Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf" }
+        : v,
+    indent,
+  );
+}
+
+export function parseGraph(text: string): Graph {
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (typeof v === "object" && v !== null && "$float" in v) {
+      const f = (v as { $float: string }).$float;
+      return f === "inf" ? Infinity : f === "-inf" ? -Infinity : NaN;
+    }
+    return v;
+  }) as Graph;
+}

@@ -388,6 +388,37 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
 }
 
+/** A model's inputs as declared: the variadic run each has (if any) and its other dims. */
+export interface ModelSignature {
+  inputs: { name: string; variadic?: string; fixedDims: number }[];
+  /** The model's `with` sizes: a number, or a tuple for a variadic run. */
+  sizes: Record<string, number | number[]>;
+  diagnostics: Diagnostic[];
+}
+
+/** What `init` and `run` need before building a graph: the inputs' runs and the `with` sizes. */
+export function modelSignature(program: Program, file: string, model: string): ModelSignature {
+  const loaded = loadModel(program, file, model);
+  const sizes: Record<string, number | number[]> = {};
+  for (const [k, v] of loaded.sizes) {
+    if (v.kind === "int" && v.dim.value !== undefined) sizes[k] = v.dim.value;
+    if (v.kind === "tuple" || v.kind === "list")
+      sizes[k] = v.items.map((x) => (x.kind === "int" ? (x.dim.value ?? 0) : 0));
+  }
+  const inputs: ModelSignature["inputs"] = [];
+  for (const p of loaded.instance?.forward?.inputs ?? []) {
+    if (p.type?.kind !== "TensorType") continue;
+    const run = p.type.dims.find((d): d is A.VariadicDim => d.kind === "VariadicDim");
+    const entry: ModelSignature["inputs"][number] = {
+      name: p.name.name,
+      fixedDims: p.type.dims.length - (run ? 1 : 0),
+    };
+    if (run) entry.variadic = run.name?.name ?? "";
+    inputs.push(entry);
+  }
+  return { inputs, sizes, diagnostics: loaded.diagnostics };
+}
+
 /**
  * The graph of `model` in `file` (a declared model or a block expression). `ranks` gives the
  * rank of each variadic input run (`...S` -> 2), when the inputs are known.

@@ -76,3 +76,13 @@ describe("buildGraph", () => {
     expect(diagnostics.map((d) => d.code)).toEqual(["A0308"]);
   });
 });
+
+describe("graph JSON", () => {
+  it("round-trips, infinities included (a causal mask's -inf)", async () => {
+    const { serializeGraph, parseGraph } = await import("../../runtime/graph.js");
+    const g = build("examples/tiny_gpt.arch", "TinyGPT").graph!;
+    const back = parseGraph(serializeGraph(g));
+    expect(back).toEqual(g);
+    expect(back.nodes.some((n) => n.op === "const" && n.attrs.value === -Infinity)).toBe(true);
+  });
+});
