@@ -7,7 +7,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { checkCommand } from "./check.js";
 import { fmtCommand } from "./fmt.js";
+import { buildCommand } from "./build.js";
 import { infoCommand } from "./info.js";
+import { initCommand } from "./init.js";
+import { runCommand, type RunOptions } from "./run.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -56,6 +59,52 @@ program
       set: opts.set,
       json: opts.json === true,
     });
+  });
+
+program
+  .command("init")
+  .description("draw a model's parameters from their initializers (and example inputs)")
+  .argument("<file>", "the .arch file")
+  .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
+  .requiredOption("-o, --output <weights>", "the safetensors file to write")
+  .option("--seed <seed>", "seed of the deterministic generator", "0")
+  .option(
+    "--example-inputs <inputs>",
+    "also write random inputs of the right names, dtypes and shapes",
+  )
+  .option("--set <sizes...>", "runtime sizes for the example inputs, e.g. B=2,T=16", [])
+  .action(
+    (
+      file: string,
+      opts: { model: string; output: string; seed: string; exampleInputs?: string; set: string[] },
+    ) => {
+      process.exitCode = initCommand(file, opts);
+    },
+  );
+
+program
+  .command("run")
+  .description("run a model on inputs from a safetensors file, writing its outputs to another")
+  .argument("<file>", "the .arch file")
+  .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
+  .requiredOption("--weights <weights>", "the parameters (safetensors, named by checkpoint path)")
+  .requiredOption("--inputs <inputs>", "the inputs (safetensors, named as the model's inputs)")
+  .requiredOption("-o, --output <outputs>", "the safetensors file to write the outputs to")
+  .option("--set <sizes...>", "runtime sizes to check the inputs against, e.g. T=16", [])
+  .option("--backend <backend>", "where to run: reference (the CPU interpreter)", "reference")
+  .action((file: string, opts: RunOptions) => {
+    process.exitCode = runCommand(file, opts);
+  });
+
+program
+  .command("build")
+  .description("compile a model; today: print its graph IR (spec/ir.md)")
+  .argument("<file>", "the .arch file")
+  .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
+  .requiredOption("--emit <what>", "what to print: ir (text) or ir-json")
+  .option("--set <sizes...>", "sizes that fix a variadic input's rank, e.g. S1=2,S2=16", [])
+  .action((file: string, opts: { model: string; emit: string; set: string[] }) => {
+    process.exitCode = buildCommand(file, opts);
   });
 
 try {
