@@ -45,7 +45,9 @@ program
 
 program
   .command("info")
-  .description("parameters of every block instance of a model, and its FLOPs per token")
+  .description(
+    "parameters of every block instance of a model, and its FLOPs and bytes moved per token",
+  )
   .argument("<file>", "the .arch file")
   .requiredOption(
     "-m, --model <model>",

@@ -31,6 +31,8 @@ export interface InfoRow {
   totalParams: number;
   /** FLOPs of the primitives this instance's own forward applies (children excluded). */
   flops?: number;
+  /** Bytes those primitives move, each as its own kernel (compiler/ops/table.ts). */
+  bytes?: number;
 }
 
 export interface InfoReport {
@@ -44,6 +46,9 @@ export interface InfoReport {
   /** Tokens: the product of the runtime sizes other than B. */
   tokens?: number;
   flopsPerToken?: number;
+  /** Memory traffic of the forward with every primitive its own kernel (no fusion). */
+  bytes?: number;
+  bytesPerToken?: number;
 }
 
 export interface InfoResult {
@@ -53,18 +58,19 @@ export interface InfoResult {
   missingSizes: string[];
 }
 
-/** Counts the FLOPs of each primitive, by the instance whose forward applied it. */
-class FlopCounter implements Emitter {
-  readonly byPath = new Map<string, Dim>();
+/** Counts the FLOPs and bytes of each primitive, by the instance whose forward applied it. */
+class CostCounter implements Emitter {
+  readonly flops = new Map<string, Dim>();
+  readonly bytes = new Map<string, Dim>();
   primitive(
     _name: string,
     _args: unknown,
     result: PrimitiveApplied,
     instance: Instance | undefined,
   ): void {
-    const flops = result.flops;
     const key = instance?.path ?? "";
-    this.byPath.set(key, (this.byPath.get(key) ?? Dim.const(0)).add(flops));
+    this.flops.set(key, (this.flops.get(key) ?? Dim.const(0)).add(result.flops));
+    this.bytes.set(key, (this.bytes.get(key) ?? Dim.const(0)).add(result.bytes));
   }
 }
 
@@ -75,7 +81,7 @@ export function modelInfo(
   set: Record<string, number>,
   opts: CheckOptions = {},
 ): InfoResult {
-  const counter = new FlopCounter();
+  const counter = new CostCounter();
   const loaded = loadModel(program, file, model, opts, counter);
   const inst = loaded.instance;
   if (!inst || loaded.diagnostics.some((d) => d.severity === "error")) {
@@ -105,7 +111,7 @@ export function modelInfo(
     totals.set(i.path, total);
   }
   const missing = new Set<string>();
-  const evalFlops = (d: Dim): number | undefined => {
+  const evalCost = (d: Dim): number | undefined => {
     const v = d.evaluate((s) => size(s.id) ?? size(s.name));
     if (v === undefined)
       for (const s of d.symbols())
@@ -114,11 +120,16 @@ export function modelInfo(
     return v;
   };
   let flops: number | undefined = 0;
+  let bytes: number | undefined = 0;
   for (const i of all) {
-    const f = counter.byPath.get(i.path);
-    const n = f ? evalFlops(f) : 0;
+    const f = counter.flops.get(i.path);
+    const n = f ? evalCost(f) : 0;
     if (n === undefined) flops = undefined;
     else if (flops !== undefined) flops += n;
+    const b = counter.bytes.get(i.path);
+    const m = b ? evalCost(b) : 0;
+    if (m === undefined) bytes = undefined;
+    else if (bytes !== undefined) bytes += m;
     const row: InfoRow = {
       path: i.path,
       block: i.block.decl.name.name,
@@ -135,6 +146,7 @@ export function modelInfo(
       totalParams: totals.get(i.path) ?? 0,
     };
     if (n !== undefined) row.flops = n;
+    if (m !== undefined) row.bytes = m;
     rows.push(row);
   }
   const report: InfoReport = {
@@ -144,14 +156,18 @@ export function modelInfo(
     totalParams: totals.get("") ?? 0,
     sizes,
   };
-  if (flops !== undefined) {
-    report.flops = flops;
+  if (flops !== undefined && bytes !== undefined) {
     const used = [...usedDims(counter)].map((n) => n.replace(/^\.\.\./, ""));
     const tokens = Object.entries(sizes)
       .filter(([k]) => k !== "B" && used.includes(k))
       .reduce((p, [, v]) => p * v, 1);
-    report.tokens = tokens;
-    report.flopsPerToken = flops / tokens;
+    Object.assign(report, {
+      flops,
+      tokens,
+      flopsPerToken: flops / tokens,
+      bytes,
+      bytesPerToken: bytes / tokens,
+    });
   }
   return {
     report,
@@ -160,10 +176,11 @@ export function modelInfo(
   };
 }
 
-/** Runtime dims that appear in the FLOP counts. */
-function usedDims(counter: FlopCounter): Set<string> {
+/** Runtime dims that appear in the FLOP and byte counts. */
+function usedDims(counter: CostCounter): Set<string> {
   const out = new Set<string>();
-  for (const d of counter.byPath.values()) for (const s of d.symbols()) out.add(s.name);
+  for (const d of [...counter.flops.values(), ...counter.bytes.values()])
+    for (const s of d.symbols()) out.add(s.name);
   return out;
 }
 
@@ -208,6 +225,12 @@ export function formatInfo(r: InfoReport): string {
   if (r.flops !== undefined && r.flopsPerToken !== undefined) {
     lines.push(`forward FLOPs (${sizes}): ${fmt(r.flops)}`);
     lines.push(`FLOPs per token: ${fmt(Math.round(r.flopsPerToken))}`);
+  }
+  if (r.bytes !== undefined && r.bytesPerToken !== undefined && r.flops !== undefined) {
+    lines.push(`memory traffic, unfused (${sizes}): ${fmt(r.bytes)} bytes`);
+    lines.push(`bytes per token, unfused: ${fmt(Math.round(r.bytesPerToken))}`);
+    if (r.bytes > 0)
+      lines.push(`arithmetic intensity, unfused: ${(r.flops / r.bytes).toFixed(2)} FLOPs/byte`);
   }
   return lines.join("\n") + "\n";
 }

@@ -68,6 +68,7 @@ export interface RuntimeCheck {
 export interface PrimitiveApplied {
   out: TensorType[];
   flops: Dim;
+  bytes: Dim;
   plan: InferOk;
   bound: Bound;
   sources: Record<string, number>;
@@ -652,7 +653,14 @@ export class Elaborator {
     const ids = this.emitter.primitive(
       name,
       args,
-      { out: outs, flops: r.flops, plan: r.plan, bound: r.bound, sources: r.sources },
+      {
+        out: outs,
+        flops: r.flops,
+        bytes: r.bytes,
+        plan: r.plan,
+        bound: r.bound,
+        sources: r.sources,
+      },
       env.instance,
       at(env.module, span),
     );

@@ -7,6 +7,7 @@ import type { Span } from "../diagnostics/source.js";
 import {
   bindArgs,
   lookupOp,
+  opBytes,
   type Arg,
   type ArgValue,
   type Bound,
@@ -26,6 +27,8 @@ export type PrimitiveResult =
       ok: true;
       out: TensorType | TensorType[];
       flops: Dim;
+      /** Bytes moved as its own kernel (table.ts `opBytes`). */
+      bytes: Dim;
       plan: InferOk;
       bound: Bound;
       sources: Record<string, number>;
@@ -98,6 +101,7 @@ export function applyPrimitive(
     ok: true,
     out: r.out,
     flops: op.flops(bind.bound, r.out),
+    bytes: opBytes(op, bind.bound, r),
     plan: r,
     bound: bind.bound,
     sources: bind.sources,

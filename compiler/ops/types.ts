@@ -8,6 +8,9 @@ export type DType = "f32" | "i32" | "bool" | "f16";
 
 export const DTYPES: readonly DType[] = ["f32", "i32", "bool", "f16"];
 
+/** Bytes of one element in storage (safetensors, GPU buffers before packing). */
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = { f32: 4, i32: 4, bool: 1, f16: 2 };
+
 export interface TensorType {
   dtype: DType;
   shape: Dim[];

@@ -43,6 +43,15 @@ describe("archc check", () => {
     expect(r.report!.rows.find((x) => x.path === "embed")!.totalParams).toBe(50257 * 768);
   });
 
+  it("counts the bytes an unfused forward moves, kernel by kernel", () => {
+    const r = modelInfo(new Program({ cwd: ROOT }), "stdlib/nn.arch", "Linear(4, 3)", { S: 5 });
+    expect(r.diagnostics).toEqual([]);
+    // transpose(weight): read 12 f32, write 12; x @ wᵀ: read 20 + 12, write 15; + bias: read 15 +
+    // 3, write 15. 102 elements of 4 bytes.
+    expect(r.report!.bytes).toBe(4 * (12 + 12 + (20 + 12 + 15) + (15 + 3 + 15)));
+    expect(r.report!.bytesPerToken).toBe(r.report!.bytes! / 5);
+  });
+
   it("counts FLOPs per token from the primitives (GPT-2 small at T = 1024)", () => {
     const r = modelInfo(new Program({ cwd: ROOT }), "examples/tiny_gpt.arch", "GPT2Small", {
       T: 1024,

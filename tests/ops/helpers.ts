@@ -57,7 +57,7 @@ export function kw(name: string, value: ArgValue): Arg {
   return { name, value };
 }
 
-type A = ArgValue | Arg;
+export type A = ArgValue | Arg;
 function isArg(a: A): a is Arg {
   return "value" in a && !("kind" in a);
 }
