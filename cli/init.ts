@@ -26,6 +26,24 @@ export function initCommand(file: string, opts: InitOptions): number {
     const loaded = loadGraph(file, opts.model, set);
     if (!loaded) return 1;
     const { graph } = loaded;
+    // Every size problem is found before anything is drawn or written.
+    const unknown = Object.keys(set).filter((k) => !graph.dims.includes(k));
+    if (unknown.length > 0) {
+      throw new CliError(
+        `--set ${unknown.join(", ")}: the model has no such runtime size (it has ${graph.dims.join(", ") || "none"})`,
+      );
+    }
+    const dims = runtimeSizes(graph, loaded.sizes, set);
+    const missing = graph.dims.filter((d) => !dims.has(d));
+    if (opts.exampleInputs && missing.length > 0) {
+      throw new CliError(
+        `example inputs need the runtime sizes ${missing.join(", ")}: give them with --set ${missing.map((d) => `${d}=...`).join(",")}` +
+          loaded.variadic
+            .filter((v) => missing.includes(v))
+            .map((v) => ` (or, for the run ...${v} at rank 2, --set ${v}1=...,${v}2=...)`)
+            .join(""),
+      );
+    }
     const total = graph.params.reduce((n, p) => n + p.type.shape.reduce((a, b) => a * b, 1), 0);
     const bar = progress("initializing", total, 5_000_000);
     const weights = initParams(graph, seed, (done) => bar.update(done, total));
@@ -39,13 +57,6 @@ export function initCommand(file: string, opts: InitOptions): number {
       `wrote ${opts.output}: ${weights.size} tensors, ${total.toLocaleString("en-US")} parameters (seed ${seed})\n`,
     );
     if (opts.exampleInputs) {
-      const dims = runtimeSizes(graph, loaded.sizes, set);
-      const missing = graph.dims.filter((d) => !dims.has(d));
-      if (missing.length > 0) {
-        throw new CliError(
-          `example inputs need the runtime sizes ${missing.join(", ")}: give them with --set ${missing.map((d) => `${d}=...`).join(",")}`,
-        );
-      }
       const inputs = exampleInputs(graph, dims, seed);
       writeTensorsFile(opts.exampleInputs, inputs, { model: graph.model, seed: String(seed) });
       const shapes = [...inputs]

@@ -17,6 +17,8 @@ export interface ModelGraph {
   graph: Graph;
   /** The model's `with` sizes. */
   sizes: Record<string, number | number[]>;
+  /** The names of the inputs' variadic runs (`S` of `...S`). */
+  variadic: string[];
 }
 
 /**
@@ -52,7 +54,7 @@ export function loadGraph(
   const built = buildGraph(program, file, model, { ranks });
   printDiagnostics(built.diagnostics, program.sources());
   if (!built.graph) return undefined;
-  return { graph: built.graph, sizes: sig.sizes };
+  return { graph: built.graph, sizes: sig.sizes, variadic: [...ranks.keys()] };
 }
 
 /** The runtime sizes: the model's `with` defaults (a tuple for `...S` becomes S1, S2), then --set. */
