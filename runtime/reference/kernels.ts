@@ -469,20 +469,23 @@ const matmul: Kernel = (inputs, _attrs, outTypes) => {
   expectShape("the product", shape, o.shape);
   const offA = broadcastOffsets(batchA, batch);
   const offB = broadcastOffsets(batchB, batch);
+  // One output row at a time, accumulated over p in order (the same sum, term by term, as the
+  // textbook triple loop) but walking b row by row, which is what keeps big n (a vocabulary)
+  // cache-friendly. f32 accumulates in double; i32 wraps.
   const int = a.dtype === "i32";
+  const acc = int ? new Int32Array(n) : new Float64Array(n);
   for (let t = 0; t < offA.length; t++) {
     const pa = offA[t]! * m * k;
     const pb = offB[t]! * k * n;
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let acc = 0;
-        for (let p = 0; p < k; p++) {
-          const x = a.data[pa + i * k + p]!;
-          const y = b.data[pb + p * n + j]!;
-          acc = int ? (acc + Math.imul(x, y)) | 0 : acc + x * y;
-        }
-        o.data[(t * m + i) * n + j] = acc;
+      acc.fill(0);
+      for (let p = 0; p < k; p++) {
+        const x = a.data[pa + i * k + p]!;
+        const row = pb + p * n;
+        if (int) for (let j = 0; j < n; j++) acc[j] = acc[j]! + Math.imul(x, b.data[row + j]!);
+        else for (let j = 0; j < n; j++) acc[j]! += x * b.data[row + j]!;
       }
+      o.data.set(acc, (t * m + i) * n);
     }
   }
   return [o];
@@ -640,10 +643,31 @@ const permute: Kernel = (inputs, attrs, outTypes) => {
     perm.map((p) => x.shape[p]!),
     o.shape,
   );
+  if (rank === 0) {
+    o.data[0] = x.data[0]!;
+    return [o];
+  }
+  // The last two output axes are copied as a plane in 32×32 tiles, so a transpose reads and
+  // writes whole cache lines; the index walk covers the other axes.
   const xs = strides(x.shape);
-  let k = 0;
-  forEachIndex(o.shape, [perm.map((p) => xs[p]!)], (off) => {
-    o.data[k++] = x.data[off[0]!]!;
+  const rows = rank >= 2 ? o.shape[rank - 2]! : 1;
+  const cols = o.shape[rank - 1]!;
+  const rowStep = rank >= 2 ? xs[perm[rank - 2]!]! : 0;
+  const colStep = xs[perm[rank - 1]!]!;
+  const TILE = 32;
+  let base = 0;
+  forEachIndex(o.shape.slice(0, -2), [perm.slice(0, -2).map((p) => xs[p]!)], (off) => {
+    for (let r0 = 0; r0 < rows; r0 += TILE) {
+      for (let c0 = 0; c0 < cols; c0 += TILE) {
+        for (let r = r0; r < Math.min(r0 + TILE, rows); r++) {
+          const src = off[0]! + r * rowStep;
+          const dst = base + r * cols;
+          for (let c = c0; c < Math.min(c0 + TILE, cols); c++)
+            o.data[dst + c] = x.data[src + c * colStep]!;
+        }
+      }
+    }
+    base += rows * cols;
   });
   return [o];
 };

@@ -27,6 +27,37 @@ describe("reshape, permute, expand", () => {
     );
   });
 
+  it("permute agrees with its definition on every permutation, across tile boundaries", () => {
+    // Sizes straddle the 32-wide tiles of the kernel (33, 70) and include 1 and 0.
+    const shapes = [[], [5], [33, 70], [3, 1, 40], [2, 33, 3, 5], [4, 0, 3]];
+    const perms = (n: number): number[][] =>
+      n === 0
+        ? [[]]
+        : perms(n - 1).flatMap((p) =>
+            Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+          );
+    for (const shape of shapes) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = f32(
+        shape,
+        Array.from({ length: n }, (_, i) => i),
+      );
+      const xStrides = shape.map((_, a) => shape.slice(a + 1).reduce((p, d) => p * d, 1));
+      for (const perm of perms(shape.length)) {
+        const outShape = perm.map((p) => shape[p]!);
+        const got = vals(run("permute", [x], { perm }, ty("f32", ...outShape)));
+        // out[i0, i1, ...] = x[j] with j[perm[a]] = i[a]: enumerate the output row-major.
+        const want: number[] = [];
+        const walk = (a: number, offset: number): void => {
+          if (a === outShape.length) return void want.push(offset);
+          for (let i = 0; i < outShape[a]!; i++) walk(a + 1, offset + i * xStrides[perm[a]!]!);
+        };
+        walk(0, 0);
+        expect(got, `${JSON.stringify(shape)} by ${JSON.stringify(perm)}`).toEqual(want);
+      }
+    }
+  });
+
   it("expand broadcasts to the output shape", () => {
     const c = f32([3, 1], [1, 2, 3]);
     expect(vals(run("expand", [c], {}, ty("f32", 2, 3, 2)))).toEqual([
