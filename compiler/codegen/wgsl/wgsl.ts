@@ -1,0 +1,188 @@
+/**
+ * Small pieces of WGSL text every kernel generator uses: element types, literals, dim
+ * expressions as u32 arithmetic on the dims uniform, and index arithmetic (row-major strides,
+ * unravelling a linear index, broadcasting).
+ */
+import type { DimExpr, DType } from "../../../runtime/graph.js";
+
+/** The WGSL type of one element in a buffer: bool is stored as u32 (0 or 1). */
+export function storageType(dtype: DType): string {
+  return dtype === "f32" ? "f32" : dtype === "i32" ? "i32" : "u32";
+}
+
+/** The WGSL type a kernel computes with: bool is `bool`. */
+export function valueType(dtype: DType): string {
+  return dtype === "bool" ? "bool" : storageType(dtype);
+}
+
+/** Reads a stored element as a value (`x[i]`, `x[i] != 0u` for bool). */
+export function load(dtype: DType, ref: string): string {
+  return dtype === "bool" ? `(${ref} != 0u)` : ref;
+}
+
+/** A value as a stored element (`select(0u, 1u, v)` for bool). */
+export function store(dtype: DType, value: string): string {
+  return dtype === "bool" ? `select(0u, 1u, ${value})` : value;
+}
+
+/**
+ * A number as a WGSL literal of the dtype. f32 literals round-trip exactly (shortest decimal of
+ * the f32 value); infinities and NaN are bit patterns, which WGSL has no literal for.
+ */
+export function literal(dtype: DType, v: number | boolean): string {
+  if (dtype === "bool") return v ? "true" : "false";
+  const n = Number(v);
+  if (dtype === "i32") {
+    // -2147483648 is not a valid i32 literal (its magnitude overflows); write it as a bitcast.
+    return n === -2147483648 ? "i32(-2147483647 - 1)" : `${n | 0}i`;
+  }
+  if (Number.isNaN(n)) return "bitcast<f32>(0x7fc00000u)";
+  if (n === Infinity) return "bitcast<f32>(0x7f800000u)";
+  if (n === -Infinity) return "bitcast<f32>(0xff800000u)";
+  const f = Math.fround(n);
+  if (Object.is(f, -0)) return "-0.0f";
+  let text = String(f);
+  // The shortest decimal that reads back as the same f32.
+  for (let digits = 1; digits <= 17; digits++) {
+    const t = f.toPrecision(digits);
+    if (Math.fround(Number(t)) === f) {
+      text = t;
+      break;
+    }
+  }
+  if (!/[.eE]/.test(text)) text += ".0";
+  return `${text}f`;
+}
+
+/** The field of the dims uniform holding runtime dim `name`. */
+export function dimField(name: string): string {
+  return `dims.d_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+}
+
+/** Folds a dim expression with no runtime dims to its number; undefined otherwise. */
+export function constDim(d: DimExpr): number | undefined {
+  if (typeof d === "number") return d;
+  if (typeof d === "string") return undefined;
+  const a = constDim(d.args[0]);
+  const b = constDim(d.args[1]);
+  if (a === undefined || b === undefined) return undefined;
+  switch (d.op) {
+    case "add":
+      return a + b;
+    case "mul":
+      return a * b;
+    case "div":
+    case "floor_div":
+      return Math.floor(a / b);
+    case "ceil_div":
+      return Math.ceil(a / b);
+    case "mod":
+      return ((a % b) + b) % b;
+    case "maximum":
+      return Math.max(a, b);
+    case "minimum":
+      return Math.min(a, b);
+  }
+}
+
+/** A dim expression as a WGSL u32 expression over the dims uniform. */
+export function dimU32(d: DimExpr): string {
+  const c = constDim(d);
+  if (c !== undefined) return `${c}u`;
+  if (typeof d === "string") return dimField(d);
+  if (typeof d === "number") return `${d}u`;
+  const a = dimU32(d.args[0]);
+  const b = dimU32(d.args[1]);
+  switch (d.op) {
+    case "add":
+      return `(${a} + ${b})`;
+    case "mul":
+      return `(${a} * ${b})`;
+    case "div":
+    case "floor_div":
+      return `(${a} / ${b})`;
+    case "ceil_div":
+      return `((${a} + ${b} - 1u) / ${b})`;
+    case "mod":
+      return `(${a} % ${b})`;
+    case "maximum":
+      return `max(${a}, ${b})`;
+    case "minimum":
+      return `min(${a}, ${b})`;
+  }
+}
+
+/** Product of dims, simplified where constant (`[B, T, 4]` → `B*T*4`). */
+export function product(dims: readonly DimExpr[]): DimExpr {
+  let constant = 1;
+  let symbolic: DimExpr | undefined;
+  for (const d of dims) {
+    const c = constDim(d);
+    if (c !== undefined) constant *= c;
+    else symbolic = symbolic === undefined ? d : { op: "mul", args: [symbolic, d] };
+  }
+  if (symbolic === undefined) return constant;
+  return constant === 1 ? symbolic : { op: "mul", args: [symbolic, constant] };
+}
+
+/** Row-major strides of a shape, as dim expressions. */
+export function stridesOf(shape: readonly DimExpr[]): DimExpr[] {
+  const out: DimExpr[] = [];
+  for (let i = 0; i < shape.length; i++) out.push(product(shape.slice(i + 1)));
+  return out;
+}
+
+/**
+ * Statements that split linear index `index` of `shape` into coordinates `${prefix}0`, ...
+ * (row-major). Axes of size 1 get the constant 0.
+ */
+export function unravel(index: string, shape: readonly DimExpr[], prefix: string): string {
+  const lines: string[] = [];
+  if (shape.length === 0) return "";
+  lines.push(`var ${prefix}rest = ${index};`);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    const size = shape[a]!;
+    if (constDim(size) === 1) {
+      lines.push(`let ${prefix}${a} = 0u;`);
+    } else if (a === 0) {
+      lines.push(`let ${prefix}${a} = ${prefix}rest;`);
+    } else {
+      const s = dimU32(size);
+      lines.push(`let ${prefix}${a} = ${prefix}rest % ${s};`);
+      lines.push(`${prefix}rest = ${prefix}rest / ${s};`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The offset into a tensor of shape `inShape` broadcast (right-aligned, NumPy rules) to output
+ * coordinates `${coord}0..`: the sum of coordinate × stride over the axes that are not size 1.
+ */
+export function broadcastOffset(
+  inShape: readonly DimExpr[],
+  outRank: number,
+  coord: string,
+): string {
+  const lead = outRank - inShape.length;
+  const strides = stridesOf(inShape);
+  const terms: string[] = [];
+  inShape.forEach((d, i) => {
+    if (constDim(d) === 1) return;
+    const s = strides[i]!;
+    const c = `${coord}${i + lead}`;
+    terms.push(constDim(s) === 1 ? c : `${c} * ${dimU32(s)}`);
+  });
+  return terms.length === 0 ? "0u" : terms.join(" + ");
+}
+
+/** True when two shapes are the same list of dim expressions. */
+export function sameShape(a: readonly DimExpr[], b: readonly DimExpr[]): boolean {
+  return a.length === b.length && a.every((d, i) => JSON.stringify(d) === JSON.stringify(b[i]));
+}
+
+/** `f32[B, T, 64]` → `f32_BxTx64`, for kernel names. */
+export function shapeTag(dtype: DType, shape: readonly DimExpr[]): string {
+  const dims = shape.map((d) => (typeof d === "number" || typeof d === "string" ? String(d) : "e"));
+  return `${dtype}_${dims.join("x") || "s"}`;
+}
