@@ -20,7 +20,7 @@ import {
   type WgslTarget,
 } from "./context.js";
 import { EMITTERS } from "./ops/index.js";
-import { dimField } from "./wgsl.js";
+import { dimField, preludeFor } from "./wgsl.js";
 
 export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGET): Schedule {
   const values = new Map<number, ScheduleValue>();
@@ -144,9 +144,11 @@ function bindingDecl(b: KernelDef["bindings"][number], index: number): string {
 /** The WGSL module of a kernel (without its name comment, which is added per schedule). */
 function assemble(k: KernelDef, header: string): string {
   const n = k.workgroupSize;
+  const own = `${k.module ?? ""}\n${k.body}`;
   return [
     header,
     ...k.bindings.map(bindingDecl),
+    ...preludeFor(own),
     k.module?.trim() ?? "",
     `@compute @workgroup_size(${n})`,
     `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {`,

@@ -27,7 +27,8 @@ export function store(dtype: DType, value: string): string {
 
 /**
  * A number as a WGSL literal of the dtype. f32 literals round-trip exactly (shortest decimal of
- * the f32 value); infinities and NaN are bit patterns, which WGSL has no literal for.
+ * the f32 value). WGSL has no literal for infinities and NaN, and Tint rejects a constant
+ * expression that evaluates to one, so those call the prelude functions of `SPECIAL_VALUES`.
  */
 export function literal(dtype: DType, v: number | boolean): string {
   if (dtype === "bool") return v ? "true" : "false";
@@ -36,9 +37,9 @@ export function literal(dtype: DType, v: number | boolean): string {
     // -2147483648 is not a valid i32 literal (its magnitude overflows); write it as a bitcast.
     return n === -2147483648 ? "i32(-2147483647 - 1)" : `${n | 0}i`;
   }
-  if (Number.isNaN(n)) return "bitcast<f32>(0x7fc00000u)";
-  if (n === Infinity) return "bitcast<f32>(0x7f800000u)";
-  if (n === -Infinity) return "bitcast<f32>(0xff800000u)";
+  if (Number.isNaN(n)) return "nan_f32()";
+  if (n === Infinity) return "inf_f32()";
+  if (n === -Infinity) return "-inf_f32()";
   const f = Math.fround(n);
   if (Object.is(f, -0)) return "-0.0f";
   let text = String(f);
@@ -185,4 +186,22 @@ export function sameShape(a: readonly DimExpr[], b: readonly DimExpr[]): boolean
 export function shapeTag(dtype: DType, shape: readonly DimExpr[]): string {
   const dims = shape.map((d) => (typeof d === "number" || typeof d === "string" ? String(d) : "e"));
   return `${dtype}_${dims.join("x") || "s"}`;
+}
+
+/**
+ * Runtime infinities and NaN: the bits pass through a private variable so that Tint cannot fold
+ * them into a (rejected) constant. `assemble` adds these functions to modules that call them.
+ */
+export const SPECIAL_VALUES: Readonly<Record<string, string>> = {
+  inf_f32:
+    "var<private> inf_bits: u32 = 0x7f800000u;\nfn inf_f32() -> f32 { return bitcast<f32>(inf_bits); }",
+  nan_f32:
+    "var<private> nan_bits: u32 = 0x7fc00000u;\nfn nan_f32() -> f32 { return bitcast<f32>(nan_bits); }",
+};
+
+/** The prelude declarations a module's text needs (those of `SPECIAL_VALUES` it calls). */
+export function preludeFor(text: string): string[] {
+  return Object.entries(SPECIAL_VALUES)
+    .filter(([name]) => text.includes(`${name}()`))
+    .map(([, decl]) => decl);
 }

@@ -62,7 +62,7 @@ const HELPERS: Record<string, string> = {
   if (a == 1.0f || b == 0.0f) { return 1.0f; }
   if (b != b || a != a) { return a + b; }
   let ab = abs(b);
-  let inf = bitcast<f32>(0x7f800000u);
+  let inf = inf_f32();
   if (a == -1.0f && ab == inf) { return 1.0f; }
   if (a == 0.0f) {
     let odd = floor(b) == b && ab < 16777216.0f && (i32(ab) & 1i) == 1i;
@@ -71,7 +71,7 @@ const HELPERS: Record<string, string> = {
   }
   let r = exp2(b * log2(abs(a)));
   if (a > 0.0f) { return r; }
-  if (floor(b) != b) { return bitcast<f32>(0x7fc00000u); }
+  if (floor(b) != b) { return nan_f32(); }
   // An odd integer exponent keeps the sign (|b| ≥ 2^24 is always even in f32).
   let odd = ab < 16777216.0f && (i32(ab) & 1i) == 1i;
   return select(r, -r, odd);
@@ -90,7 +90,8 @@ const HELPERS: Record<string, string> = {
 }`,
   tanh_f32: `fn tanh_f32(x: f32) -> f32 {
   // tanh(±10) is ±1 in f32; clamping keeps implementations that go through exp from overflowing.
-  return tanh(clamp(x, -10.0f, 10.0f));
+  // clamp would turn NaN into a bound, so NaN passes through untouched.
+  return select(tanh(clamp(x, -10.0f, 10.0f)), x, x != x);
 }`,
   erf_f32: `fn erf_f32(x: f32) -> f32 {
   // erf from erfc(|x|) = t·exp(−x² + P(t)), t = 1/(1 + |x|/2) (Numerical Recipes' erfcc,
