@@ -93,9 +93,18 @@ program
   .requiredOption("--inputs <inputs>", "the inputs (safetensors, named as the model's inputs)")
   .requiredOption("-o, --output <outputs>", "the safetensors file to write the outputs to")
   .option("--set <sizes...>", "runtime sizes to check the inputs against, e.g. T=16", [])
-  .option("--backend <backend>", "where to run: reference (the CPU interpreter)", "reference")
-  .action((file: string, opts: RunOptions) => {
-    process.exitCode = runCommand(file, opts);
+  .option(
+    "--backend <backend>",
+    "where to run: reference (the CPU interpreter) or webgpu (default: $ARCHC_BACKEND, else reference)",
+  )
+  .option(
+    "--adapter <adapter>",
+    "the WebGPU adapter: auto, gpu, llvmpipe or null (default: $ARCHC_ADAPTER, else auto)",
+  )
+  .option("--no-fuse", "one kernel per primitive (today's only schedule; the optimizer fuses)")
+  .option("-v, --verbose", "print the adapter, kernel counts and timings on stderr")
+  .action(async (file: string, opts: RunOptions) => {
+    process.exitCode = await runCommand(file, opts);
   });
 
 program
@@ -110,7 +119,7 @@ program
   });
 
 try {
-  program.parse(process.argv);
+  await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // Help and version exit 0; usage errors (already printed by commander) exit 2.

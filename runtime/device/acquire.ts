@@ -138,7 +138,10 @@ async function open(gpu: GPU, adapter: GPUAdapter, kind: AdapterKind): Promise<G
     },
   };
   void device.lost.then((info) => {
-    if (info.reason !== "destroyed") handle.lost = `the GPU device was lost: ${info.message}`;
+    handle.lost =
+      info.reason === "destroyed"
+        ? "the GPU device was released (dispose() was called); acquire a new one"
+        : `the GPU device was lost: ${info.message || info.reason}`;
   });
   device.onuncapturederror = (e) => {
     handle.errors.push(e.error.message);

@@ -63,10 +63,14 @@ async function build(
   kernel: ScheduleKernel,
   where: string,
 ): Promise<CompiledKernel> {
-  // No error scopes here: compiles run in parallel, and scopes are one stack per device. Shader
-  // errors come from getCompilationInfo, pipeline errors reject createComputePipelineAsync.
+  // Shader errors are read from getCompilationInfo; the scope only keeps them from also being
+  // reported as uncaptured errors of the device (which would fail the next, unrelated run).
+  // Compiles run in parallel but push and pop are adjacent synchronous calls, so scopes nest.
+  device.pushErrorScope("validation");
   const module = device.createShaderModule({ code: kernel.wgsl, label: kernel.name });
+  const scope = device.popErrorScope();
   const info = await module.getCompilationInfo();
+  await scope;
   const errors = info.messages.filter((m) => m.type === "error");
   if (errors.length > 0) {
     const lines = kernel.wgsl.split("\n");

@@ -1,7 +1,11 @@
-/** spec/ir.md's op table and the reference kernels name exactly the same ops. */
+/**
+ * spec/ir.md's op table, the reference kernels and the WGSL code generators name exactly the
+ * same ops: an op added to one without the others fails here.
+ */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
+import { EMITTERS } from "../../compiler/codegen/wgsl/ops/index.js";
 import { KERNELS } from "../../runtime/reference/kernels.js";
 
 /** The op names of the table: the backquoted names in the first cell of each row. */
@@ -24,4 +28,8 @@ it("KERNELS has exactly the ops of spec/ir.md's table", () => {
   expect(ops.length).toBeGreaterThan(60);
   expect(new Set(ops).size).toBe(ops.length);
   expect(Object.keys(KERNELS).sort()).toEqual([...ops].sort());
+});
+
+it("the WGSL code generator has exactly the ops of spec/ir.md's table", () => {
+  expect(Object.keys(EMITTERS).sort()).toEqual([...specOps()].sort());
 });

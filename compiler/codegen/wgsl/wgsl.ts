@@ -28,7 +28,7 @@ export function store(dtype: DType, value: string): string {
 /**
  * A number as a WGSL literal of the dtype. f32 literals round-trip exactly (shortest decimal of
  * the f32 value). WGSL has no literal for infinities and NaN, and Tint rejects a constant
- * expression that evaluates to one, so those call the prelude functions of `SPECIAL_VALUES`.
+ * expression that evaluates to one, so those call the prelude functions of `PRELUDE`.
  */
 export function literal(dtype: DType, v: number | boolean): string {
   if (dtype === "bool") return v ? "true" : "false";
@@ -86,10 +86,15 @@ export function constDim(d: DimExpr): number | undefined {
   }
 }
 
-/** A dim expression as a WGSL u32 expression over the dims uniform. */
+/**
+ * A non-negative dim expression (a size, an offset) as a WGSL u32 expression over the dims
+ * uniform. One with a negative constant in it (`T - 1` is `T + -1`: DimExpr has no `sub`) is
+ * computed in i32 with floor semantics and converted at the end.
+ */
 export function dimU32(d: DimExpr): string {
   const c = constDim(d);
   if (c !== undefined) return `${c}u`;
+  if (hasNegative(d)) return `u32(${dimI32(d)})`;
   if (typeof d === "string") return dimField(d);
   if (typeof d === "number") return `${d}u`;
   const a = dimU32(d.args[0]);
@@ -111,6 +116,40 @@ export function dimU32(d: DimExpr): string {
     case "minimum":
       return `min(${a}, ${b})`;
   }
+}
+
+/** A dim expression as a WGSL i32 expression (it may be negative: `T - 1`, a negative shift). */
+export function dimI32(d: DimExpr): string {
+  const c = constDim(d);
+  if (c !== undefined) return literal("i32", c);
+  if (typeof d === "string") return `i32(${dimField(d)})`;
+  if (typeof d === "number") return literal("i32", d);
+  const a = dimI32(d.args[0]);
+  const b = dimI32(d.args[1]);
+  switch (d.op) {
+    case "add":
+      return `(${a} + ${b})`;
+    case "mul":
+      return `(${a} * ${b})`;
+    case "div":
+    case "floor_div":
+      return `dim_floor_div(${a}, ${b})`;
+    case "ceil_div":
+      return `(0i - dim_floor_div(0i - ${a}, ${b}))`;
+    case "mod":
+      return `dim_mod(${a}, ${b})`;
+    case "maximum":
+      return `max(${a}, ${b})`;
+    case "minimum":
+      return `min(${a}, ${b})`;
+  }
+}
+
+/** True when a dim expression has a negative constant in it. */
+function hasNegative(d: DimExpr): boolean {
+  if (typeof d === "number") return d < 0;
+  if (typeof d === "string") return false;
+  return hasNegative(d.args[0]) || hasNegative(d.args[1]);
 }
 
 /** Product of dims, simplified where constant (`[B, T, 4]` → `B*T*4`). */
@@ -189,19 +228,32 @@ export function shapeTag(dtype: DType, shape: readonly DimExpr[]): string {
 }
 
 /**
- * Runtime infinities and NaN: the bits pass through a private variable so that Tint cannot fold
- * them into a (rejected) constant. `assemble` adds these functions to modules that call them.
+ * Module-scope helpers that generated code may call; `assemble` adds the ones a module calls.
+ * Infinities and NaN: the bits pass through a private variable so that Tint cannot fold them
+ * into a (rejected) constant. dim_floor_div and dim_mod: Python's floor semantics, as `evalDim`.
  */
-export const SPECIAL_VALUES: Readonly<Record<string, string>> = {
+export const PRELUDE: Readonly<Record<string, string>> = {
+  dim_floor_div: `fn dim_floor_div(a: i32, b: i32) -> i32 {
+  if (b == 0i) { return 0i; }
+  let q = a / b;
+  if (a % b != 0i && ((a < 0i) != (b < 0i))) { return q - 1i; }
+  return q;
+}`,
+  dim_mod: `fn dim_mod(a: i32, b: i32) -> i32 {
+  if (b == 0i) { return 0i; }
+  let r = a % b;
+  if (r != 0i && ((r < 0i) != (b < 0i))) { return r + b; }
+  return r;
+}`,
   inf_f32:
     "var<private> inf_bits: u32 = 0x7f800000u;\nfn inf_f32() -> f32 { return bitcast<f32>(inf_bits); }",
   nan_f32:
     "var<private> nan_bits: u32 = 0x7fc00000u;\nfn nan_f32() -> f32 { return bitcast<f32>(nan_bits); }",
 };
 
-/** The prelude declarations a module's text needs (those of `SPECIAL_VALUES` it calls). */
+/** The prelude declarations a module's text needs (those of `PRELUDE` it calls). */
 export function preludeFor(text: string): string[] {
-  return Object.entries(SPECIAL_VALUES)
-    .filter(([name]) => text.includes(`${name}()`))
+  return Object.entries(PRELUDE)
+    .filter(([name]) => new RegExp(`\\b${name}\\(`).test(text))
     .map(([, decl]) => decl);
 }
