@@ -15,12 +15,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function archc(args: string[], input?: string): CliResult {
+export function archc(args: string[], input?: string, env: Record<string, string> = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     input,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -87,6 +87,43 @@ describe("device lifetime", () => {
     }
   });
 
+  it("refuses sizes over the adapter's binding limit before allocating", async () => {
+    const g = await acquireDevice();
+    try {
+      // [T, 1] + [1, T] -> [T, T], with T just large enough for T² floats to pass the limit
+      // (llvmpipe: 128 MiB, so T = 5793); the inputs stay small.
+      const limit = g.device.limits.maxStorageBufferBindingSize;
+      const T = Math.floor(Math.sqrt(limit / 4)) + 1;
+      const col = random("f32", [T, 1], 1);
+      const row = random("f32", [1, T], 2);
+      const graph = opGraph({
+        op: "add",
+        inputs: [col, row],
+        inputTypes: [
+          { dtype: "f32", shape: ["T", 1] },
+          { dtype: "f32", shape: [1, "T"] },
+        ],
+        outputs: [{ dtype: "f32", shape: ["T", "T"] }],
+      });
+      expect(T * T * 4).toBeGreaterThan(limit);
+      const ex = new WebGPUExecutor(g, compileSchedule(graph, targetFor(g)));
+      const run = ex.run(
+        new Map([
+          ["x0", col],
+          ["x1", row],
+        ]),
+      );
+      await expect(run).rejects.toThrow(
+        new RegExp(
+          `f32\\[${T}, ${T}\\] tensor \\(add at .*\\) needs [\\d,]+ bytes, over the adapter's`,
+        ),
+      );
+      ex.dispose();
+    } finally {
+      g.dispose();
+    }
+  });
+
   it("an uncaptured GPU error surfaces at the next run", async () => {
     const g = await acquireDevice();
     try {
