@@ -109,10 +109,10 @@ program
 
 program
   .command("build")
-  .description("compile a model; today: print its graph IR (spec/ir.md)")
+  .description("compile a model; today: print its graph IR or its WebGPU schedule and kernels")
   .argument("<file>", "the .arch file")
   .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
-  .requiredOption("--emit <what>", "what to print: ir (text) or ir-json")
+  .requiredOption("--emit <what>", "what to print: ir, ir-json, schedule or wgsl")
   .option("--set <sizes...>", "sizes that fix a variadic input's rank, e.g. S1=2,S2=16", [])
   .action((file: string, opts: { model: string; emit: string; set: string[] }) => {
     process.exitCode = buildCommand(file, opts);

@@ -20,7 +20,7 @@ import {
   type WgslTarget,
 } from "./context.js";
 import { EMITTERS } from "./ops/index.js";
-import { dimField, preludeFor } from "./wgsl.js";
+import { dimField, foldDim, preludeFor } from "./wgsl.js";
 
 export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGET): Schedule {
   const values = new Map<number, ScheduleValue>();
@@ -86,7 +86,12 @@ export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGE
           });
           bySource.set(body, index);
         }
-        const d: Dispatch = { kernel: index, bindings, workgroups, op: node.op };
+        const d: Dispatch = {
+          kernel: index,
+          bindings,
+          workgroups: foldDim(workgroups),
+          op: node.op,
+        };
         if (node.source) d.source = node.source;
         dispatches.push(d);
       },

@@ -118,6 +118,37 @@ export function dimU32(d: DimExpr): string {
   }
 }
 
+/**
+ * A dim expression with its constant subtrees folded and the identities of 0 and 1 applied
+ * (`x*0 = 0`, `x*1 = x`, `x+0 = x`, `⌊x/1⌋ = x`), so that a choice made from constants (a
+ * reduction's schedule gate) is a constant even next to runtime dims.
+ */
+export function foldDim(d: DimExpr): DimExpr {
+  if (typeof d !== "object") return d;
+  const c = constDim(d);
+  if (c !== undefined) return c;
+  const a = foldDim(d.args[0]);
+  const b = foldDim(d.args[1]);
+  switch (d.op) {
+    case "mul":
+      if (a === 0 || b === 0) return 0;
+      if (a === 1) return b;
+      if (b === 1) return a;
+      break;
+    case "add":
+      if (a === 0) return b;
+      if (b === 0) return a;
+      break;
+    case "div":
+    case "floor_div":
+    case "ceil_div":
+      if (b === 1) return a;
+      if (a === 0) return 0;
+      break;
+  }
+  return { op: d.op, args: [a, b] };
+}
+
 /** A dim expression as a WGSL i32 expression (it may be negative: `T - 1`, a negative shift). */
 export function dimI32(d: DimExpr): string {
   const c = constDim(d);

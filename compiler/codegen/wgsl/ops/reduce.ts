@@ -18,7 +18,7 @@
  */
 import type { DimExpr, DType, TensorSpec } from "../../../../runtime/graph.js";
 import { CodegenError, type EmitContext, type KernelDef, type OpEmitter } from "../context.js";
-import { constDim, dimU32, literal, product, shapeTag, storageType } from "../wgsl.js";
+import { constDim, dimU32, foldDim, literal, product, shapeTag, storageType } from "../wgsl.js";
 import { WORKGROUP } from "./elementwise.js";
 
 // ------------------------------------------------------------------------------ index helpers
@@ -93,17 +93,12 @@ function treeGate(n: DimExpr, count: DimExpr): DimExpr {
     op: "floor_div",
     args: [2 * TREE_MAX_OUTPUTS - 1, { op: "add", args: [count, TREE_MAX_OUTPUTS] }],
   };
-  return simplify({ op: "mul", args: [large, few] });
+  return foldDim({ op: "mul", args: [large, few] });
 }
 
 /** 1 − gate, for a gate that is 0 or 1. */
 function notGate(gate: DimExpr): DimExpr {
-  return simplify({ op: "floor_div", args: [1, { op: "add", args: [1, gate] }] });
-}
-
-/** A dim expression folded to its number when it has no runtime dims. */
-function simplify(d: DimExpr): DimExpr {
-  return constDim(d) ?? d;
+  return foldDim({ op: "floor_div", args: [1, { op: "add", args: [1, gate] }] });
 }
 
 /** `count` workgroups where `gate` is 1, none where it is 0. */

@@ -1,0 +1,34 @@
+/**
+ * A compiled schedule as text, for `archc build --emit schedule` (the kernel list) and
+ * `--emit wgsl` (every distinct kernel's source). Stable for a given source and target.
+ */
+import { formatDimExpr } from "../../../runtime/graph.js";
+import type { Provenance } from "../../../runtime/graph.js";
+import type { Schedule } from "../../../runtime/schedule.js";
+
+function where(s: Provenance | undefined): string {
+  return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : "(generated)";
+}
+
+/** One line per dispatch: index, kernel, op, workgroups, bound values, source span. */
+export function printSchedule(s: Schedule): string {
+  const lines = [
+    `schedule ${s.model}: ${s.dispatches.length} dispatches of ${s.kernels.length} kernels` +
+      (s.dims.length ? `; runtime dims ${s.dims.join(", ")}` : ""),
+  ];
+  const width = Math.max(0, ...s.dispatches.map((d) => s.kernels[d.kernel]!.name.length));
+  s.dispatches.forEach((d, i) => {
+    const k = s.kernels[d.kernel]!;
+    const binds = d.bindings.map((v, j) => `${k.bindings[j] === "read" ? "" : "→"}%${v}`);
+    lines.push(
+      `  ${String(i).padStart(4)}  ${k.name.padEnd(width)}  ${d.op.padEnd(10)} ` +
+        `×${formatDimExpr(d.workgroups)}  (${binds.join(", ")})  # ${where(d.source)}`,
+    );
+  });
+  return lines.join("\n") + "\n";
+}
+
+/** Every distinct kernel's WGSL, in first-use order. */
+export function printKernels(s: Schedule): string {
+  return s.kernels.map((k) => k.wgsl.trimEnd()).join("\n\n") + "\n";
+}
