@@ -18,7 +18,7 @@ import type { Graph } from "../runtime/graph.js";
 import { bindDims, execute, RunError } from "../runtime/reference/execute.js";
 import type { Tensor } from "../runtime/reference/tensor.js";
 import { WebGPUExecutor } from "../runtime/webgpu/executor.js";
-import { targetFor } from "../runtime/webgpu/target.js";
+import { measureTarget } from "../runtime/webgpu/target.js";
 import { checkTensors } from "../runtime/weights/validate.js";
 import { parseSizes } from "./info.js";
 import { CliError, loadGraph, readTensorsFile, writeTensorsFile } from "./model-files.js";
@@ -148,7 +148,9 @@ async function runWebGpu(
   log(`adapter ${gpu.description}`);
   let executor: WebGPUExecutor | undefined;
   try {
-    const schedule = compileSchedule(graph, targetFor(gpu));
+    const target = await measureTarget(gpu);
+    log(`matmul operands through ${target.textures ? "textures" : "storage buffers"}`);
+    const schedule = compileSchedule(graph, target);
     log(
       `${schedule.dispatches.length} dispatches of ${schedule.kernels.length} distinct kernels ` +
         `(unfused: one kernel per primitive)`,
