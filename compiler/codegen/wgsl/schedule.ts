@@ -20,7 +20,8 @@ import {
   type WgslTarget,
 } from "./context.js";
 import { EMITTERS } from "./ops/index.js";
-import { dimField, foldDim, preludeFor } from "./wgsl.js";
+import { preludeFor } from "./prelude.js";
+import { dimField, foldDim } from "./wgsl.js";
 
 export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGET): Schedule {
   const values = new Map<number, ScheduleValue>();

@@ -257,34 +257,3 @@ export function shapeTag(dtype: DType, shape: readonly DimExpr[]): string {
   const dims = shape.map((d) => (typeof d === "number" || typeof d === "string" ? String(d) : "e"));
   return `${dtype}_${dims.join("x") || "s"}`;
 }
-
-/**
- * Module-scope helpers that generated code may call; `assemble` adds the ones a module calls.
- * Infinities and NaN: the bits pass through a private variable so that Tint cannot fold them
- * into a (rejected) constant. dim_floor_div and dim_mod: Python's floor semantics, as `evalDim`.
- */
-export const PRELUDE: Readonly<Record<string, string>> = {
-  dim_floor_div: `fn dim_floor_div(a: i32, b: i32) -> i32 {
-  if (b == 0i) { return 0i; }
-  let q = a / b;
-  if (a % b != 0i && ((a < 0i) != (b < 0i))) { return q - 1i; }
-  return q;
-}`,
-  dim_mod: `fn dim_mod(a: i32, b: i32) -> i32 {
-  if (b == 0i) { return 0i; }
-  let r = a % b;
-  if (r != 0i && ((r < 0i) != (b < 0i))) { return r + b; }
-  return r;
-}`,
-  inf_f32:
-    "var<private> inf_bits: u32 = 0x7f800000u;\nfn inf_f32() -> f32 { return bitcast<f32>(inf_bits); }",
-  nan_f32:
-    "var<private> nan_bits: u32 = 0x7fc00000u;\nfn nan_f32() -> f32 { return bitcast<f32>(nan_bits); }",
-};
-
-/** The prelude declarations a module's text needs (those of `PRELUDE` it calls). */
-export function preludeFor(text: string): string[] {
-  return Object.entries(PRELUDE)
-    .filter(([name]) => new RegExp(`\\b${name}\\(`).test(text))
-    .map(([, decl]) => decl);
-}

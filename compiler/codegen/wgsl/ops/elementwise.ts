@@ -22,100 +22,6 @@ import {
 
 export const WORKGROUP = 256;
 
-/** Module-scope helpers, included by the kernels that call them. */
-const HELPERS: Record<string, string> = {
-  div_i32: `fn div_i32(a: i32, b: i32) -> i32 {
-  // Floor division; by zero gives 0; MIN / -1 wraps to MIN.
-  if (b == 0i) { return 0i; }
-  if (b == -1i) { return 0i - a; }
-  let q = a / b;
-  if (a % b != 0i && ((a < 0i) != (b < 0i))) { return q - 1i; }
-  return q;
-}`,
-  mod_i32: `fn mod_i32(a: i32, b: i32) -> i32 {
-  // The divisor's sign (Python); by zero gives 0.
-  if (b == 0i || b == -1i) { return 0i; }
-  let r = a % b;
-  if (r != 0i && ((r < 0i) != (b < 0i))) { return r + b; }
-  return r;
-}`,
-  pow_i32: `fn pow_i32(a: i32, b: i32) -> i32 {
-  // Repeated squaring, wrapping; a negative exponent truncates the true value toward zero.
-  if (b < 0i) {
-    if (a == 1i) { return 1i; }
-    if (a == -1i) { return select(-1i, 1i, b % 2i == 0i); }
-    return 0i;
-  }
-  var r = 1i;
-  var base = a;
-  var e = b;
-  loop {
-    if (e == 0i) { break; }
-    if ((e & 1i) == 1i) { r = r * base; }
-    base = base * base;
-    e = e >> 1u;
-  }
-  return r;
-}`,
-  pow_f32: `fn pow_f32(a: f32, b: f32) -> f32 {
-  // WGSL's pow is undefined for a < 0 and gives NaN for pow(0, 0); C's rules instead.
-  if (a == 1.0f || b == 0.0f) { return 1.0f; }
-  if (b != b || a != a) { return a + b; }
-  let ab = abs(b);
-  let inf = inf_f32();
-  if (a == -1.0f && ab == inf) { return 1.0f; }
-  if (a == 0.0f) {
-    let odd = floor(b) == b && ab < 16777216.0f && (i32(ab) & 1i) == 1i;
-    if (b > 0.0f) { return select(0.0f, a, odd); }
-    return select(inf, select(inf, -inf, bitcast<u32>(a) == 0x80000000u), odd);
-  }
-  let r = exp2(b * log2(abs(a)));
-  if (a > 0.0f) { return r; }
-  if (floor(b) != b) { return nan_f32(); }
-  // An odd integer exponent keeps the sign (|b| ≥ 2^24 is always even in f32).
-  let odd = ab < 16777216.0f && (i32(ab) & 1i) == 1i;
-  return select(r, -r, odd);
-}`,
-  maximum_f32: `fn maximum_f32(a: f32, b: f32) -> f32 {
-  if (a != a || b != b) { return a + b; }
-  return max(a, b);
-}`,
-  minimum_f32: `fn minimum_f32(a: f32, b: f32) -> f32 {
-  if (a != a || b != b) { return a + b; }
-  return min(a, b);
-}`,
-  sign_f32: `fn sign_f32(x: f32) -> f32 {
-  if (x != x) { return x; }
-  return sign(x);
-}`,
-  tanh_f32: `fn tanh_f32(x: f32) -> f32 {
-  // tanh(±10) is ±1 in f32; clamping keeps implementations that go through exp from overflowing.
-  // clamp would turn NaN into a bound, so NaN passes through untouched.
-  return select(tanh(clamp(x, -10.0f, 10.0f)), x, x != x);
-}`,
-  erf_f32: `fn erf_f32(x: f32) -> f32 {
-  // erf from erfc(|x|) = t·exp(−x² + P(t)), t = 1/(1 + |x|/2) (Numerical Recipes' erfcc,
-  // fractional error below 1.2e−7 everywhere), and the Taylor series near 0, where
-  // 1 − erfc loses digits.
-  let ax = abs(x);
-  if (ax < 0.5f) {
-    let x2 = x * x;
-    return x * (1.1283791671f + x2 * (-0.3761263890f + x2 * (0.1128379167f + x2 * (-0.0268661706f + x2 * (0.0052239776f + x2 * -0.0008548327f)))));
-  }
-  let t = 1.0f / (1.0f + 0.5f * ax);
-  let p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
-  let r = 1.0f - t * exp(-ax * ax + p);
-  return select(r, -r, x < 0.0f);
-}`,
-  f32_to_i32: `fn f32_to_i32(x: f32) -> i32 {
-  // Truncation toward zero, saturating at the i32 range; NaN gives 0.
-  if (x != x) { return 0i; }
-  if (x >= 2147483648.0f) { return 2147483647i; }
-  if (x <= -2147483648.0f) { return i32(-2147483647 - 1); }
-  return i32(x);
-}`,
-};
-
 interface Operand {
   value: number;
   type: TensorSpec;
@@ -132,7 +38,6 @@ export function mapKernel(
   operands: number[],
   output: number,
   expr: (v: string[]) => string,
-  helpers: string[] = [],
 ): void {
   const out = ctx.type(output);
   const ops: Operand[] = operands.map((value) => ({ value, type: ctx.type(value) }));
@@ -162,7 +67,6 @@ export function mapKernel(
         { name: "out", kind: "write", dtype: out.dtype },
       ],
       workgroupSize: WORKGROUP,
-      module: helpers.map((h) => HELPERS[h]!).join("\n\n"),
       body: lines.join("\n"),
     },
     [...operands, output],
@@ -170,54 +74,36 @@ export function mapKernel(
   );
 }
 
-type Unary = (x: string, dtype: DType) => { expr: string; helpers?: string[] };
-
-const UNARY: Record<string, Unary> = {
-  neg: (x) => ({ expr: `-${x}` }),
-  abs: (x) => ({ expr: `abs(${x})` }),
-  sign: (x, t) =>
-    t === "f32" ? { expr: `sign_f32(${x})`, helpers: ["sign_f32"] } : { expr: `sign(${x})` },
-  floor: (x, t) => ({ expr: t === "f32" ? `floor(${x})` : x }),
-  ceil: (x, t) => ({ expr: t === "f32" ? `ceil(${x})` : x }),
-  exp: (x) => ({ expr: `exp(${x})` }),
-  log: (x) => ({ expr: `log(${x})` }),
-  sqrt: (x) => ({ expr: `sqrt(${x})` }),
-  rsqrt: (x) => ({ expr: `1.0f / sqrt(${x})` }),
-  sin: (x) => ({ expr: `sin(${x})` }),
-  cos: (x) => ({ expr: `cos(${x})` }),
-  tanh: (x) => ({ expr: `tanh_f32(${x})`, helpers: ["tanh_f32"] }),
-  erf: (x) => ({ expr: `erf_f32(${x})`, helpers: ["erf_f32"] }),
-  not: (x) => ({ expr: `!${x}` }),
+/** A unary op's WGSL expression of its operand (as a value of `dtype`). */
+const UNARY: Record<string, (x: string, dtype: DType) => string> = {
+  neg: (x) => `-${x}`,
+  abs: (x) => `abs(${x})`,
+  sign: (x, t) => (t === "f32" ? `sign_f32(${x})` : `sign(${x})`),
+  floor: (x, t) => (t === "f32" ? `floor(${x})` : x),
+  ceil: (x, t) => (t === "f32" ? `ceil(${x})` : x),
+  exp: (x) => `exp(${x})`,
+  log: (x) => `log(${x})`,
+  sqrt: (x) => `sqrt(${x})`,
+  rsqrt: (x) => `(1.0f / sqrt(${x}))`,
+  sin: (x) => `sin(${x})`,
+  cos: (x) => `cos(${x})`,
+  tanh: (x) => `tanh_f32(${x})`,
+  erf: (x) => `erf_f32(${x})`,
+  not: (x) => `!${x}`,
 };
 
-type Binary = (a: string, b: string, dtype: DType) => { expr: string; helpers?: string[] };
+const infix = (op: string) => (a: string, b: string) => `(${a} ${op} ${b})`;
 
-const infix =
-  (op: string): Binary =>
-  (a, b) => ({ expr: `(${a} ${op} ${b})` });
-
-const BINARY: Record<string, Binary> = {
+/** A binary op's WGSL expression of its operands (values of `dtype`). */
+const BINARY: Record<string, (a: string, b: string, dtype: DType) => string> = {
   add: infix("+"),
   sub: infix("-"),
   mul: infix("*"),
-  div: (a, b, t) =>
-    t === "i32" ? { expr: `div_i32(${a}, ${b})`, helpers: ["div_i32"] } : { expr: `(${a} / ${b})` },
-  mod: (a, b, t) =>
-    t === "i32"
-      ? { expr: `mod_i32(${a}, ${b})`, helpers: ["mod_i32"] }
-      : { expr: `(${a} - floor(${a} / ${b}) * ${b})` },
-  pow: (a, b, t) =>
-    t === "i32"
-      ? { expr: `pow_i32(${a}, ${b})`, helpers: ["pow_i32"] }
-      : { expr: `pow_f32(${a}, ${b})`, helpers: ["pow_f32"] },
-  maximum: (a, b, t) =>
-    t === "f32"
-      ? { expr: `maximum_f32(${a}, ${b})`, helpers: ["maximum_f32"] }
-      : { expr: `max(${a}, ${b})` },
-  minimum: (a, b, t) =>
-    t === "f32"
-      ? { expr: `minimum_f32(${a}, ${b})`, helpers: ["minimum_f32"] }
-      : { expr: `min(${a}, ${b})` },
+  div: (a, b, t) => (t === "i32" ? `div_i32(${a}, ${b})` : `(${a} / ${b})`),
+  mod: (a, b, t) => (t === "i32" ? `mod_i32(${a}, ${b})` : `(${a} - floor(${a} / ${b}) * ${b})`),
+  pow: (a, b, t) => (t === "i32" ? `pow_i32(${a}, ${b})` : `pow_f32(${a}, ${b})`),
+  maximum: (a, b, t) => (t === "f32" ? `maximum_f32(${a}, ${b})` : `max(${a}, ${b})`),
+  minimum: (a, b, t) => (t === "f32" ? `minimum_f32(${a}, ${b})` : `min(${a}, ${b})`),
   eq: infix("=="),
   ne: infix("!="),
   lt: infix("<"),
@@ -228,75 +114,73 @@ const BINARY: Record<string, Binary> = {
   or: infix("||"),
 };
 
-function unaryEmitter(op: string): OpEmitter {
-  const f = UNARY[op]!;
-  return (ctx) => {
-    const x = ctx.node.inputs[0]!;
-    const r = f("", ctx.type(x).dtype);
-    mapKernel(
-      ctx,
-      op,
-      [x],
-      ctx.node.outputs[0]!,
-      (v) => f(v[0]!, ctx.type(x).dtype).expr,
-      r.helpers,
-    );
-  };
+/** The ops whose output element depends only on the operands' elements at the same position. */
+export const ELEMENTWISE_OPS: ReadonlySet<string> = new Set([
+  ...Object.keys(UNARY),
+  ...Object.keys(BINARY),
+  "where",
+  "cast",
+]);
+
+/**
+ * The WGSL expression of one elementwise op applied to operand expressions `args` (values, not
+ * storage: bool is `bool`). `inputs` are the operands' dtypes, `out` the result's; `constant`
+ * gives an operand's value when it is a compile-time constant (for `x ** 2` as a product).
+ * Shared by the one-op kernels here and by fused kernels.
+ */
+export function elementwiseExpr(
+  op: string,
+  args: readonly string[],
+  inputs: readonly DType[],
+  out: DType,
+  constant: (i: number) => number | undefined = () => undefined,
+): string {
+  const [a, b, c] = args;
+  const unary = UNARY[op];
+  if (unary) return unary(a!, inputs[0]!);
+  const binary = BINARY[op];
+  if (binary) {
+    // `x ** 2` and `x ** 3` (GELU's tanh form) as products: exact where pow is not.
+    const k = op === "pow" && inputs[0] === "f32" ? constant(1) : undefined;
+    if (k === 2) return `(${a} * ${a})`;
+    if (k === 3) return `(${a} * ${a} * ${a})`;
+    return binary(a!, b!, inputs[0]!);
+  }
+  if (op === "where") return `select(${c}, ${b}, ${a})`;
+  if (op === "cast") return castExpr(a!, inputs[0]!, out);
+  throw new CodegenError(`'${op}' is not an elementwise op`);
 }
 
-function binaryEmitter(op: string): OpEmitter {
-  const f = BINARY[op]!;
-  return (ctx) => {
-    const [a, b] = ctx.node.inputs as [number, number];
-    const dtype = ctx.type(a).dtype;
-    // `x ** 2` and `x ** 3` (GELU's tanh form) as products: exact where pow is not.
-    if (op === "pow" && dtype === "f32") {
-      const k = constValue(ctx, b);
-      if (k === 2 || k === 3) {
-        const mul = (x: string) => (k === 2 ? `(${x} * ${x})` : `(${x} * ${x} * ${x})`);
-        mapKernel(ctx, `pow${k}`, [a], ctx.node.outputs[0]!, (v) => mul(v[0]!));
-        return;
-      }
-    }
-    const r = f("", "", dtype);
-    mapKernel(ctx, op, [a, b], ctx.node.outputs[0]!, (v) => f(v[0]!, v[1]!, dtype).expr, r.helpers);
-  };
+function castExpr(v: string, from: DType, to: DType): string {
+  if (from === to) return v;
+  if (to === "bool") return from === "f32" ? `(${v} != 0.0f)` : `(${v} != 0i)`;
+  if (from === "bool") return `select(${literal(to, 0)}, ${literal(to, 1)}, ${v})`;
+  if (to === "i32") return `f32_to_i32(${v})`;
+  return `${valueType(to)}(${v})`;
 }
 
 /** The number a value holds when a `const` node produced it. */
-function constValue(ctx: EmitContext, value: number): number | undefined {
+export function constValue(ctx: EmitContext, value: number): number | undefined {
   const p = ctx.producer(value);
   return p?.op === "const" && typeof p.attrs.value === "number" ? p.attrs.value : undefined;
 }
 
-const where: OpEmitter = (ctx) => {
-  mapKernel(
-    ctx,
-    "where",
-    ctx.node.inputs,
-    ctx.node.outputs[0]!,
-    (v) => `select(${v[2]}, ${v[1]}, ${v[0]})`,
-  );
-};
-
-const cast: OpEmitter = (ctx) => {
-  const x = ctx.node.inputs[0]!;
-  const from = ctx.type(x).dtype;
-  const to = ctx.type(ctx.node.outputs[0]!).dtype;
-  const conv = (v: string): { expr: string; helpers?: string[] } => {
-    if (from === to) return { expr: v };
-    if (to === "bool") return { expr: from === "f32" ? `(${v} != 0.0f)` : `(${v} != 0i)` };
-    if (from === "bool") return { expr: `select(${literal(to, 0)}, ${literal(to, 1)}, ${v})` };
-    if (to === "i32") return { expr: `f32_to_i32(${v})`, helpers: ["f32_to_i32"] };
-    return { expr: `${valueType(to)}(${v})` };
-  };
-  mapKernel(
-    ctx,
-    `cast_${to}`,
-    [x],
-    ctx.node.outputs[0]!,
-    (v) => conv(v[0]!).expr,
-    conv("").helpers,
+/** One kernel per elementwise node, named after the op (and `pow2`/`pow3`, `cast_<to>`). */
+const elementwise: OpEmitter = (ctx) => {
+  const { op, inputs } = ctx.node;
+  const output = ctx.node.outputs[0]!;
+  const dtypes = inputs.map((v) => ctx.type(v).dtype);
+  const out = ctx.type(output).dtype;
+  const constant = (i: number) => constValue(ctx, inputs[i]!);
+  let name = op === "cast" ? `cast_${out}` : op;
+  let operands = inputs;
+  const k = op === "pow" && dtypes[0] === "f32" ? constant(1) : undefined;
+  if (k === 2 || k === 3) {
+    name = `pow${k}`;
+    operands = [inputs[0]!];
+  }
+  mapKernel(ctx, name, operands, output, (v) =>
+    elementwiseExpr(op, operands === inputs ? v : [v[0]!, "unused"], dtypes, out, constant),
   );
 };
 
@@ -313,10 +197,7 @@ const fill: OpEmitter = (ctx) => {
 };
 
 export const ELEMENTWISE: Record<string, OpEmitter> = {
-  ...Object.fromEntries(Object.keys(UNARY).map((op) => [op, unaryEmitter(op)])),
-  ...Object.fromEntries(Object.keys(BINARY).map((op) => [op, binaryEmitter(op)])),
-  where,
-  cast,
+  ...Object.fromEntries([...ELEMENTWISE_OPS].map((op) => [op, elementwise])),
   const: fill,
   full: fill,
 };

@@ -128,7 +128,7 @@ function treeWidth(n: DimExpr, maxWorkgroup: number): number {
  * accumulator of element `v` at reduced index `r`, `combine(a, b)` merges two (associative and,
  * for the tree, order-independent up to rounding), `finish(a)` is the stored result.
  */
-interface Fold {
+export interface Fold {
   /** The accumulator's WGSL type (declared in `module` when it is a struct). */
   acc: string;
   init: string;
@@ -138,17 +138,8 @@ interface Fold {
   module?: string;
 }
 
-/** max/min that propagate NaN (WGSL's max/min may drop it). */
-const NAN_MAX = `fn max_nan(a: f32, b: f32) -> f32 {
-  if (a != a || b != b) { return a + b; }
-  return max(a, b);
-}`;
-const NAN_MIN = `fn min_nan(a: f32, b: f32) -> f32 {
-  if (a != a || b != b) { return a + b; }
-  return min(a, b);
-}`;
-
-function valueFold(op: string, dtype: DType, n: DimExpr): Fold {
+/** The fold of sum/mean/max/min/prod over `n` elements (max/min propagate NaN as the reference). */
+export function valueFold(op: string, dtype: DType, n: DimExpr): Fold {
   const t = storageType(dtype);
   const plain = { acc: t, leaf: (v: string) => v, finish: (a: string) => a };
   const f32 = dtype === "f32";
@@ -169,15 +160,13 @@ function valueFold(op: string, dtype: DType, n: DimExpr): Fold {
       return {
         ...plain,
         init: literal(dtype, f32 ? -Infinity : -2147483648),
-        combine: (a, b) => (f32 ? `max_nan(${a}, ${b})` : `max(${a}, ${b})`),
-        module: f32 ? NAN_MAX : undefined,
+        combine: (a, b) => (f32 ? `maximum_f32(${a}, ${b})` : `max(${a}, ${b})`),
       };
     case "min":
       return {
         ...plain,
         init: literal(dtype, f32 ? Infinity : 2147483647),
-        combine: (a, b) => (f32 ? `min_nan(${a}, ${b})` : `min(${a}, ${b})`),
-        module: f32 ? NAN_MIN : undefined,
+        combine: (a, b) => (f32 ? `minimum_f32(${a}, ${b})` : `min(${a}, ${b})`),
       };
   }
   throw new CodegenError(`no reduction fold for ${op}`);
