@@ -54,6 +54,12 @@ export interface ScheduleParam {
   type: { dtype: DType; shape: number[] };
 }
 
+/** One op a fused kernel computes, for schedules printed and profiled. */
+export interface FusedOp {
+  op: string;
+  source?: Provenance;
+}
+
 export interface Dispatch {
   kernel: number;
   /** The value bound at each of the kernel's bindings. */
@@ -63,6 +69,8 @@ export interface Dispatch {
   /** The IR op and where it came from, for errors and profiles. */
   op: string;
   source?: Provenance;
+  /** For a fused kernel: every op it computes, in order (`op` and `source` are the anchor's). */
+  fused?: FusedOp[];
 }
 
 export interface Schedule {

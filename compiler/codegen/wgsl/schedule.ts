@@ -1,11 +1,13 @@
 /**
- * Graph → schedule: every node becomes the dispatches of its op's kernel generator (one kernel
- * per node: the unfused baseline). Kernels with the same WGSL are shared, so the twelve layers of
- * a model compile each distinct kernel once.
+ * Graph → schedule. Unfused (the baseline, `--no-fuse`): every node becomes the dispatches of
+ * its op's kernel generator. Fused: the fusion plan (fuse/plan.ts) groups nodes and each group
+ * becomes one kernel (fuse/emit.ts); ungrouped nodes keep their op's kernel. Kernels with the
+ * same WGSL are shared, so the twelve layers of a model compile each distinct kernel once.
  */
-import type { DimExpr, Graph, GraphNode, TensorSpec } from "../../../runtime/graph.js";
+import type { DimExpr, Graph, GraphNode, Provenance, TensorSpec } from "../../../runtime/graph.js";
 import type {
   Dispatch,
+  FusedOp,
   Schedule,
   ScheduleKernel,
   ScheduleValue,
@@ -19,11 +21,22 @@ import {
   type OpEmitter,
   type WgslTarget,
 } from "./context.js";
+import { emitGroup } from "./fuse/emit.js";
+import { planFusion, type Group } from "./fuse/plan.js";
 import { EMITTERS } from "./ops/index.js";
 import { preludeFor } from "./prelude.js";
 import { dimField, foldDim } from "./wgsl.js";
 
-export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGET): Schedule {
+export interface CompileOptions {
+  /** Fuse nodes into kernels (default); false gives one kernel per primitive. */
+  fuse?: boolean;
+}
+
+export function compileSchedule(
+  graph: Graph,
+  target: WgslTarget = DEFAULT_TARGET,
+  options: CompileOptions = {},
+): Schedule {
   const values = new Map<number, ScheduleValue>();
   const producers = new Map<number, GraphNode>();
   let nextValue = 0;
@@ -44,65 +57,85 @@ export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGE
   const dispatches: Dispatch[] = [];
   const header = dimsHeader(graph.dims);
 
-  for (const node of graph.nodes) {
-    const emit: OpEmitter | undefined = EMITTERS[node.op];
-    if (!emit) throw new CodegenError(`${where(node)}: no WGSL kernel for op '${node.op}'`);
-    const ctx: EmitContext = {
-      node,
-      target,
-      type(v) {
-        const t = values.get(v);
-        if (!t) throw new CodegenError(`${where(node)}: value %${v} is not defined`);
-        return t.type;
-      },
-      producer: (v) => producers.get(v),
-      temp(type: TensorSpec, texture?: TextureLayout) {
-        const id = nextValue++;
-        values.set(id, texture ? { id, type, texture } : { id, type });
-        return id;
-      },
-      dispatch(kernel: KernelDef, bindings: number[], workgroups: DimExpr) {
-        if (kernel.bindings.length !== bindings.length)
-          throw new CodegenError(
-            `${where(node)}: kernel ${kernel.name} has ${kernel.bindings.length} bindings, given ${bindings.length}`,
-          );
-        const storage = kernel.bindings.filter((b) => b.kind === "read" || b.kind === "write");
-        if (storage.length > target.maxStorageBuffers)
-          throw new CodegenError(
-            `${where(node)}: kernel ${kernel.name} binds ${storage.length} storage buffers; the adapter allows ${target.maxStorageBuffers}`,
-          );
-        const body = assemble(kernel, header);
-        let index = bySource.get(body);
-        if (index === undefined) {
-          const base = kernel.name.replace(/[^A-Za-z0-9_]/g, "_");
-          let name = base;
-          for (let k = 2; names.has(name); k++) name = `${base}_${k}`;
-          names.add(name);
-          index = kernels.length;
-          kernels.push({
-            name,
-            wgsl: `// ${name}: ${node.op} at ${where(node)}\n${body}`,
-            bindings: kernel.bindings.map((b) => b.kind),
-            workgroupSize: kernel.workgroupSize,
-          });
-          bySource.set(body, index);
-        }
-        const d: Dispatch = {
-          kernel: index,
-          bindings,
-          workgroups: foldDim(workgroups),
-          op: node.op,
-        };
-        if (node.source) d.source = node.source;
-        dispatches.push(d);
-      },
-      view(output: number, of: number) {
-        const v = values.get(output)!;
-        // A view of a view shares the first buffer.
-        v.viewOf = values.get(of)?.viewOf ?? of;
-      },
-    };
-    emit(ctx);
+  const consumers = new Map<number, GraphNode[]>();
+  for (const n of graph.nodes)
+    for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
+  const graphOutputs = new Set(graph.outputs.map((o) => o.value));
+
+  const contextFor = (node: GraphNode, group?: Group): EmitContext => ({
+    node,
+    target,
+    type(v) {
+      const t = values.get(v);
+      if (!t) throw new CodegenError(`${where(node)}: value %${v} is not defined`);
+      return t.type;
+    },
+    producer: (v) => producers.get(v),
+    temp(type: TensorSpec, texture?: TextureLayout) {
+      const id = nextValue++;
+      values.set(id, texture ? { id, type, texture } : { id, type });
+      return id;
+    },
+    dispatch(kernel: KernelDef, bindings: number[], workgroups: DimExpr) {
+      if (kernel.bindings.length !== bindings.length)
+        throw new CodegenError(
+          `${where(node)}: kernel ${kernel.name} has ${kernel.bindings.length} bindings, given ${bindings.length}`,
+        );
+      const storage = kernel.bindings.filter((b) => b.kind === "read" || b.kind === "write");
+      if (storage.length > target.maxStorageBuffers)
+        throw new CodegenError(
+          `${where(node)}: kernel ${kernel.name} binds ${storage.length} storage buffers; the adapter allows ${target.maxStorageBuffers}`,
+        );
+      const body = assemble(kernel, header);
+      let index = bySource.get(body);
+      if (index === undefined) {
+        const base = kernel.name.replace(/[^A-Za-z0-9_]/g, "_");
+        let name = base;
+        for (let k = 2; names.has(name); k++) name = `${base}_${k}`;
+        names.add(name);
+        index = kernels.length;
+        kernels.push({
+          name,
+          wgsl: `${kernelComment(name, node, fusedOf(group))}\n${body}`,
+          bindings: kernel.bindings.map((b) => b.kind),
+          workgroupSize: kernel.workgroupSize,
+        });
+        bySource.set(body, index);
+      }
+      const d: Dispatch = {
+        kernel: index,
+        bindings,
+        workgroups: foldDim(workgroups),
+        op: node.op,
+      };
+      if (node.source) d.source = node.source;
+      if (group) d.fused = fusedOf(group);
+      dispatches.push(d);
+    },
+    view(output: number, of: number) {
+      const v = values.get(output)!;
+      // A view of a view shares the first buffer.
+      v.viewOf = values.get(of)?.viewOf ?? of;
+    },
+  });
+
+  const groups: Group[] =
+    options.fuse === false
+      ? graph.nodes.map((n) => ({ kind: "op", nodes: [n], outer: [], row: [] }))
+      : planFusion(graph, target);
+  for (const group of groups) {
+    if (group.kind === "op") {
+      const node = group.nodes[0]!;
+      const emit: OpEmitter | undefined = EMITTERS[node.op];
+      if (!emit) throw new CodegenError(`${where(node)}: no WGSL kernel for op '${node.op}'`);
+      emit(contextFor(node));
+      continue;
+    }
+    const members = new Set(group.nodes);
+    const escapes = (v: number) =>
+      graphOutputs.has(v) || (consumers.get(v) ?? []).some((c) => !members.has(c));
+    const anchor = group.matmul ?? group.nodes[group.nodes.length - 1]!;
+    emitGroup(contextFor(anchor, group), group, escapes);
   }
 
   return {
@@ -119,7 +152,23 @@ export function compileSchedule(graph: Graph, target: WgslTarget = DEFAULT_TARGE
   };
 }
 
-function where(node: GraphNode): string {
+/** The ops a fused kernel computes, in order (the matmul first), with their sources. */
+function fusedOf(group: Group | undefined): FusedOp[] | undefined {
+  if (!group) return undefined;
+  const nodes = group.matmul ? [group.matmul, ...group.nodes] : group.nodes;
+  return nodes.map((n) => (n.source ? { op: n.op, source: n.source } : { op: n.op }));
+}
+
+/** The comment heading a kernel: its name, and the op (or every fused op) with its span. */
+function kernelComment(name: string, node: GraphNode, fused: FusedOp[] | undefined): string {
+  if (!fused) return `// ${name}: ${node.op} at ${where(node)}`;
+  return [
+    `// ${name}: ${fused.length} ops fused`,
+    ...fused.map((f) => `//   ${f.op} at ${where(f)}`),
+  ].join("\n");
+}
+
+function where(node: { source?: Provenance }): string {
   const s = node.source;
   return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : "(generated)";
 }

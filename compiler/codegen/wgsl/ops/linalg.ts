@@ -14,7 +14,7 @@
  */
 import type { DimExpr, DType, TensorSpec } from "../../../../runtime/graph.js";
 import { parseEinsumSpec } from "../../../../runtime/reference/kernels.js";
-import { CodegenError, type EmitContext, type OpEmitter } from "../context.js";
+import { CodegenError, type EmitContext, type KernelBinding, type OpEmitter } from "../context.js";
 import {
   broadcastOffset,
   constDim,
@@ -308,6 +308,18 @@ function textureB(p: MatmulPlan, value: number, l: TextureLayoutPlan): BReader {
 
 // ------------------------------------------------------------------------------- the kernel
 
+/**
+ * Elementwise work fused after the product (compiler/codegen/wgsl/fuse): a WGSL function
+ * `epilogue(mm: f32, gid: u32)` in `module`, called with each element of C and its linear
+ * index, which computes and stores the fused values through its own `bindings`.
+ */
+export interface Epilogue {
+  name: string;
+  bindings: KernelBinding[];
+  values: number[];
+  module: string;
+}
+
 /** The tiled product kernel: tile coordinates, the k loop, and the masked stores. */
 function tiledMatmul(
   ctx: EmitContext,
@@ -316,6 +328,7 @@ function tiledMatmul(
   b: BReader,
   { tm, tn }: Tile,
   output: number,
+  epilogue?: Epilogue,
 ): void {
   const M = dimU32(p.M);
   const N = dimU32(p.N);
@@ -351,10 +364,11 @@ function tiledMatmul(
     ...rows.flatMap((r) => [
       `if (i0 + ${r}u < ${M}) {`,
       `  let o = (q * ${M} + i0 + ${r}u) * ${N} + j0;`,
-      ...Array.from(
-        { length: tn },
-        (_, c) => `  if (j0 + ${c}u < ${N}) { out[o + ${c}u] = ${acc(r, c >> 2)}[${c & 3}]; }`,
-      ),
+      ...Array.from({ length: tn }, (_, c) => {
+        const v = `${acc(r, c >> 2)}[${c & 3}]`;
+        const write = epilogue ? `epilogue(${v}, o + ${c}u);` : `out[o + ${c}u] = ${v};`;
+        return `  if (j0 + ${c}u < ${N}) { ${write} }`;
+      }),
       `}`,
     ]),
   ];
@@ -364,12 +378,18 @@ function tiledMatmul(
     {
       name:
         `matmul${tex ? "_tex" : ""}_${shapeTag(out.dtype, out.shape)}__` +
-        `${shapeTag(p.a.dtype, p.a.shape)}__${shapeTag(p.b.dtype, p.b.shape)}`,
-      bindings: [a.binding, b.binding, { name: "out", kind: "write", dtype: out.dtype }],
+        `${shapeTag(p.a.dtype, p.a.shape)}__${shapeTag(p.b.dtype, p.b.shape)}` +
+        (epilogue ? `__${epilogue.name}` : ""),
+      bindings: [
+        a.binding,
+        b.binding,
+        ...(epilogue?.bindings ?? [{ name: "out", kind: "write", dtype: out.dtype }]),
+      ],
       workgroupSize: MATMUL_WORKGROUP,
+      ...(epilogue ? { module: epilogue.module } : {}),
       body: body.filter((l) => l !== "").join("\n"),
     },
-    [a.value, b.value, output],
+    [a.value, b.value, ...(epilogue?.values ?? [output])],
     groups(tiles, MATMUL_WORKGROUP),
   );
 }
@@ -388,7 +408,10 @@ function tileFor(p: MatmulPlan, textureA: boolean): Tile {
   return { tm, tn };
 }
 
-const matmul: OpEmitter = (ctx) => {
+const matmul: OpEmitter = (ctx) => emitMatmul(ctx);
+
+/** The matmul of `ctx.node`, optionally with a fused epilogue. */
+export function emitMatmul(ctx: EmitContext, epilogue?: Epilogue): void {
   const p = matmulPlan(ctx);
   // An empty C needs no kernel (and `M - 1` would not be a valid constant).
   if (constDim(p.M) === 0 || constDim(p.N) === 0) return;
@@ -400,8 +423,8 @@ const matmul: OpEmitter = (ctx) => {
   const tile = tileFor(p, !!la);
   const a = la ? textureA(p, packA(ctx, p, ia, la), la, tile.tm) : bufferA(p, ia, tile.tm);
   const b = lb ? textureB(p, packB(ctx, p, ib, lb), lb) : bufferB(p, ib, tile.tn);
-  tiledMatmul(ctx, p, a, b, tile, output);
-};
+  tiledMatmul(ctx, p, a, b, tile, output, epilogue);
+}
 
 // ------------------------------------------------------------------------------------ einsum
 
