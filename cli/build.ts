@@ -7,13 +7,14 @@ import { CodegenError, DEFAULT_TARGET } from "../compiler/codegen/wgsl/context.j
 import { printKernels, printSchedule } from "../compiler/codegen/wgsl/print.js";
 import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
 import { printGraph } from "../compiler/ir/print.js";
+import { optimizeGraph } from "../compiler/opt/optimize.js";
 import { serializeGraph, type Graph } from "../runtime/graph.js";
 import { parseSizes } from "./info.js";
 import { loadGraph } from "./model-files.js";
 
 export function buildCommand(
   file: string,
-  opts: { model: string; emit: string; set: string[] },
+  opts: { model: string; emit: string; set: string[]; fuse?: boolean },
 ): number {
   const set = parseSizes(opts.set);
   if (!set) return 2;
@@ -27,7 +28,7 @@ export function buildCommand(
   const loaded = loadGraph(file, opts.model, set);
   if (!loaded) return 1;
   try {
-    process.stdout.write(emit(loaded.graph));
+    process.stdout.write(emit(loaded.graph, opts.fuse !== false));
   } catch (e) {
     if (!(e instanceof CodegenError)) throw e;
     process.stderr.write(`archc build: ${e.message}\n`);
@@ -36,9 +37,13 @@ export function buildCommand(
   return 0;
 }
 
-const EMITS: Record<string, (g: Graph) => string> = {
+/** The WebGPU schedule for WebGPU's default limits: optimized and fused unless `--no-fuse`. */
+const schedule = (g: Graph, fuse: boolean) =>
+  compileSchedule(fuse ? optimizeGraph(g) : g, DEFAULT_TARGET, { fuse });
+
+const EMITS: Record<string, (g: Graph, fuse: boolean) => string> = {
   ir: printGraph,
   "ir-json": (g) => serializeGraph(g, 1) + "\n",
-  schedule: (g) => printSchedule(compileSchedule(g, DEFAULT_TARGET)),
-  wgsl: (g) => printKernels(compileSchedule(g, DEFAULT_TARGET)),
+  schedule: (g, fuse) => printSchedule(schedule(g, fuse)),
+  wgsl: (g, fuse) => printKernels(schedule(g, fuse)),
 };

@@ -12,6 +12,12 @@ import { infoCommand } from "./info.js";
 import { initCommand } from "./init.js";
 import { runCommand, type RunOptions } from "./run.js";
 
+// A reader that stops early (`archc build ... | head`) closes the pipe: that is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
@@ -101,7 +107,7 @@ program
     "--adapter <adapter>",
     "the WebGPU adapter: auto, gpu, llvmpipe or null (default: $ARCHC_ADAPTER, else auto)",
   )
-  .option("--no-fuse", "one kernel per primitive (today's only schedule; the optimizer fuses)")
+  .option("--no-fuse", "no optimizer: one kernel per primitive (the baseline)")
   .option("-v, --verbose", "print the adapter, kernel counts and timings on stderr")
   .action(async (file: string, opts: RunOptions) => {
     process.exitCode = await runCommand(file, opts);
@@ -114,8 +120,19 @@ program
   .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
   .requiredOption("--emit <what>", "what to print: ir, ir-json, schedule or wgsl")
   .option("--set <sizes...>", "sizes that fix a variadic input's rank, e.g. S1=2,S2=16", [])
-  .action((file: string, opts: { model: string; emit: string; set: string[] }) => {
+  .option("--no-fuse", "schedule and wgsl: one kernel per primitive, no optimizer")
+  .action((file: string, opts: { model: string; emit: string; set: string[]; fuse: boolean }) => {
     process.exitCode = buildCommand(file, opts);
+  });
+
+program
+  .command("lsp")
+  .description("run the language server (JSON-RPC over stdin/stdout; see spec/lsp.md)")
+  .option("--stdio", "talk over stdin and stdout (the only transport)")
+  .action(async () => {
+    // Loaded only here: the other commands do not pay for the LSP libraries.
+    const { runStdio } = await import("../lsp/server.js");
+    runStdio();
   });
 
 try {

@@ -7,6 +7,7 @@
  */
 import { CodegenError } from "../compiler/codegen/wgsl/context.js";
 import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
+import { optimizeGraph } from "../compiler/opt/optimize.js";
 import {
   acquireDevice,
   ADAPTER_CHOICES,
@@ -34,7 +35,7 @@ export interface RunOptions {
   backend?: string;
   /** Which WebGPU adapter; default: `ARCHC_ADAPTER`, else `auto`. */
   adapter?: string;
-  /** Kernel fusion (the optimizer); `false` runs one kernel per primitive. */
+  /** The optimizer's passes and kernel fusion (default); `false` runs one kernel per primitive. */
   fuse?: boolean;
   /** Print the adapter, kernel and dispatch counts and timings on stderr. */
   verbose?: boolean;
@@ -94,7 +95,14 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     }
     const outputs =
       (backend as Backend) === "webgpu"
-        ? await runWebGpu(graph, weights, inputs, adapter, opts.verbose === true)
+        ? await runWebGpu(
+            graph,
+            weights,
+            inputs,
+            adapter,
+            opts.fuse !== false,
+            opts.verbose === true,
+          )
         : runReference(graph, weights, inputs);
     writeTensorsFile(opts.output, outputs, { model: graph.model, backend });
     const shapes = [...outputs]
@@ -140,6 +148,7 @@ async function runWebGpu(
   weights: Map<string, Tensor>,
   inputs: Map<string, Tensor>,
   adapter: AdapterChoice,
+  fuse: boolean,
   verbose: boolean,
 ): Promise<Map<string, Tensor>> {
   const log = (line: string) => verbose && process.stderr.write(`archc run: ${line}\n`);
@@ -150,10 +159,10 @@ async function runWebGpu(
   try {
     const target = await measureTarget(gpu);
     log(`matmul operands through ${target.textures ? "textures" : "storage buffers"}`);
-    const schedule = compileSchedule(graph, target);
+    const schedule = compileSchedule(fuse ? optimizeGraph(graph) : graph, target, { fuse });
     log(
       `${schedule.dispatches.length} dispatches of ${schedule.kernels.length} distinct kernels ` +
-        `(unfused: one kernel per primitive)`,
+        (fuse ? "(fused)" : "(unfused: one kernel per primitive)"),
     );
     executor = new WebGPUExecutor(gpu, schedule);
     const t1 = performance.now();

@@ -12,11 +12,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadGraph } from "../../cli/model-files.js";
+import { DEFAULT_TARGET } from "../../compiler/codegen/wgsl/context.js";
 import { compileSchedule } from "../../compiler/codegen/wgsl/schedule.js";
 import { optimizeGraph } from "../../compiler/opt/optimize.js";
 import type { Attr, DType, Graph, GraphNode, TensorSpec } from "../../runtime/graph.js";
 import { execute } from "../../runtime/reference/execute.js";
-import { tensor, type Tensor } from "../../runtime/reference/tensor.js";
+import type { Tensor } from "../../runtime/reference/tensor.js";
+import type { Schedule } from "../../runtime/schedule.js";
 import { WebGPUExecutor } from "../../runtime/webgpu/executor.js";
 import { targetFor } from "../../runtime/webgpu/target.js";
 import { expectClose, gpu, random } from "./harness.js";
@@ -158,12 +160,24 @@ describe("fusion patterns", () => {
     );
   });
 
-  it("attention equals the reference with T not a multiple of the tiles", async () => {
-    const { fused, unfused } = await check(
-      model("Attention(d = 32, heads = 4)", {}),
-      new Map([["x", random("f32", [2, 13, 32], 9)]]),
-    );
+  it("attention is one flash-style kernel, equal to the reference with T not a multiple of the tiles", async () => {
+    const g = model("Attention(d = 32, heads = 4)", {});
+    const { fused, unfused } = await check(g, new Map([["x", random("f32", [2, 13, 32], 9)]]));
     expect(fused.dispatches).toBeLessThan(unfused.dispatches / 2);
+    expect(fused.kernels.filter((k) => k.startsWith("attention_")).length).toBe(1);
+  });
+
+  it("the fused attention never stores a T×T tensor (scores, probabilities or mask)", () => {
+    const g = model("Attention(d = 32, heads = 4)", {});
+    const timesT = (shape: readonly unknown[]) => shape.filter((d) => d === "T").length;
+    const stored = (s: Schedule) =>
+      s.values.filter((v) => s.dispatches.some((d) => d.bindings.includes(v.id)));
+    // The check can fail: the unfused schedule stores the scores.
+    const unfused = stored(compileSchedule(g, DEFAULT_TARGET, { fuse: false }));
+    expect(unfused.some((v) => timesT(v.type.shape) >= 2)).toBe(true);
+    const fused = stored(compileSchedule(optimizeGraph(g), DEFAULT_TARGET));
+    expect(fused.length).toBeGreaterThan(0);
+    for (const v of fused) expect(timesT(v.type.shape), JSON.stringify(v.type)).toBeLessThan(2);
   });
 });
 
@@ -226,7 +240,12 @@ function randomGraph(steps: Step[], d: number): Graph {
     } else {
       const a = values.find((v, i) => kinds[i] === "full" && i >= s.args[0]! % values.length) ?? 0;
       const w = next++;
-      params.push({ path: `w${w}`, value: w, type: { dtype: "f32", shape: [d, d] } });
+      params.push({
+        path: `w${w}`,
+        value: w,
+        type: { dtype: "f32", shape: [d, d] },
+        init: { kind: "normal", mean: 0, std: 0.2 },
+      });
       out = add("matmul", [a, w], full);
       kind = "full";
     }

@@ -10,7 +10,10 @@ function where(s: Provenance | undefined): string {
   return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : "(generated)";
 }
 
-/** One line per dispatch: index, kernel, op, workgroups, bound values, source span. */
+/**
+ * One line per dispatch: index, kernel, op, workgroups, bound values, source span; a fused
+ * kernel's line is followed by one line per op it computes, with its span.
+ */
 export function printSchedule(s: Schedule): string {
   const lines = [
     `schedule ${s.model}: ${s.dispatches.length} dispatches of ${s.kernels.length} kernels` +
@@ -24,6 +27,8 @@ export function printSchedule(s: Schedule): string {
       `  ${String(i).padStart(4)}  ${k.name.padEnd(width)}  ${d.op.padEnd(10)} ` +
         `×${formatDimExpr(d.workgroups)}  (${binds.join(", ")})  # ${where(d.source)}`,
     );
+    for (const f of d.fused ?? [])
+      lines.push(`          fuses ${f.op.padEnd(10)} # ${where(f.source)}`);
   });
   return lines.join("\n") + "\n";
 }

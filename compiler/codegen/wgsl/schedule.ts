@@ -57,11 +57,6 @@ export function compileSchedule(
   const dispatches: Dispatch[] = [];
   const header = dimsHeader(graph.dims);
 
-  const consumers = new Map<number, GraphNode[]>();
-  for (const n of graph.nodes)
-    for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
-  const graphOutputs = new Set(graph.outputs.map((o) => o.value));
-
   const contextFor = (node: GraphNode, group?: Group): EmitContext => ({
     node,
     target,
@@ -121,7 +116,7 @@ export function compileSchedule(
 
   const groups: Group[] =
     options.fuse === false
-      ? graph.nodes.map((n) => ({ kind: "op", nodes: [n], outer: [], row: [] }))
+      ? graph.nodes.map((n) => ({ kind: "op", nodes: [n], outer: [], row: [], writes: n.outputs }))
       : planFusion(graph, target);
   for (const group of groups) {
     if (group.kind === "op") {
@@ -131,11 +126,8 @@ export function compileSchedule(
       emit(contextFor(node));
       continue;
     }
-    const members = new Set(group.nodes);
-    const escapes = (v: number) =>
-      graphOutputs.has(v) || (consumers.get(v) ?? []).some((c) => !members.has(c));
-    const anchor = group.matmul ?? group.nodes[group.nodes.length - 1]!;
-    emitGroup(contextFor(anchor, group), group, escapes);
+    const anchor = group.attention?.values ?? group.matmul ?? group.nodes[group.nodes.length - 1]!;
+    emitGroup(contextFor(anchor, group), group);
   }
 
   return {
@@ -155,7 +147,12 @@ export function compileSchedule(
 /** The ops a fused kernel computes, in order (the matmul first), with their sources. */
 function fusedOf(group: Group | undefined): FusedOp[] | undefined {
   if (!group) return undefined;
-  const nodes = group.matmul ? [group.matmul, ...group.nodes] : group.nodes;
+  const a = group.attention;
+  const nodes = a
+    ? [a.scores, ...group.nodes, a.values]
+    : group.matmul
+      ? [group.matmul, ...group.nodes]
+      : group.nodes;
   return nodes.map((n) => (n.source ? { op: n.op, source: n.source } : { op: n.op }));
 }
 

@@ -47,6 +47,8 @@ class FusedKernel {
   readonly bindings: KernelBinding[] = [];
   readonly values: number[] = [];
   private readonly inputName = new Map<number, string>();
+  /** Kernel-local numbers of graph values, so that equal layers give equal WGSL (one compile). */
+  private readonly locals = new Map<number, number>();
   private readonly byValue = new Map<number, GraphNode>();
   readonly domain: DimExpr[];
 
@@ -61,7 +63,7 @@ class FusedKernel {
   }
 
   /** The binding of a value read from memory (added on first use). */
-  private input(v: number): string {
+  input(v: number): string {
     let name = this.inputName.get(v);
     if (!name) {
       name = `in${this.inputName.size}`;
@@ -80,9 +82,32 @@ class FusedKernel {
     return name;
   }
 
+  /** The kernel-local number of a graph value. */
+  local(v: number): number {
+    let n = this.locals.get(v);
+    if (n === undefined) {
+      n = this.locals.size;
+      this.locals.set(v, n);
+    }
+    return n;
+  }
+
   /** True when the node is computed once per row (its shape has no row extent). */
   perRow(n: GraphNode): boolean {
-    return this.group.kind === "row" && !sameShape(n.types[0]!.shape, this.domain);
+    if (this.group.kind !== "row") return false;
+    const shape = n.types[0]!.shape;
+    const { outer, row } = this.group;
+    return sameShape(shape, outer) || sameShape(shape, [...outer, ...row.map(() => 1)]);
+  }
+
+  /**
+   * The rank a node's operands are broadcast against: the domain's (shapes right-aligned to it,
+   * including a smaller broadcast operand inlined into the row, like an attention mask), or,
+   * for a per-row value without row axes, the outer rank.
+   */
+  private readerRank(n: GraphNode): number {
+    const rank = n.types[0]!.shape.length;
+    return this.perRow(n) && rank === this.group.outer.length ? rank : this.domain.length;
   }
 
   /**
@@ -101,15 +126,15 @@ class FusedKernel {
     let name: string;
     if (!n) {
       expr = load(t.dtype, `${this.input(v)}[${this.offset(t.shape, scope, rank)}]`);
-      name = `x${v}${rank === this.domain.length ? "" : `_r${rank}`}${scope.suffix}`;
+      name = `x${this.local(v)}${rank === this.domain.length ? "" : `_r${rank}`}${scope.suffix}`;
     } else if (ELEMENTWISE_OPS.has(n.op)) {
-      const r = n.types[0]!.shape.length;
+      const r = this.readerRank(n);
       const args = n.inputs.map((u) => this.value(u, scope, top, r));
       const dtypes = n.inputs.map((u) => this.ctx.type(u).dtype);
       expr = elementwiseExpr(n.op, args, dtypes, t.dtype, (i) =>
         constValue(this.ctx, n.inputs[i]!),
       );
-      name = `v${v}${scope.suffix}`;
+      name = `v${this.local(v)}${scope.suffix}`;
     } else {
       throw new CodegenError(`fused ${n.op} read before it is computed (a fusion bug)`);
     }
@@ -134,11 +159,6 @@ class FusedKernel {
   }
 }
 
-/** The group's values that are read after the kernel (or are graph outputs). */
-function written(group: Group, escapes: (v: number) => boolean): number[] {
-  return group.nodes.flatMap((n) => n.outputs).filter(escapes);
-}
-
 function kernelName(group: Group, dtype: DType): string {
   const ops = [...new Set(group.nodes.map((n) => n.op))];
   const head = group.matmul ? "epilogue" : group.kind === "row" ? "rowfused" : "fused";
@@ -146,9 +166,10 @@ function kernelName(group: Group, dtype: DType): string {
   return `${head}_${ops.slice(0, 6).join("_")}${ops.length > 6 ? "_etc" : ""}_${shape}`;
 }
 
-/** Emits the dispatch(es) of a fused group. `escapes(v)`: is v read outside the group? */
-export function emitGroup(ctx: EmitContext, group: Group, escapes: (v: number) => boolean): void {
-  const outs = written(group, escapes);
+/** Emits the dispatch(es) of a fused group. */
+export function emitGroup(ctx: EmitContext, group: Group): void {
+  if (group.attention) return emitAttention(ctx, group);
+  const outs = group.writes;
   if (outs.length === 0) return;
   if (group.matmul) return emitEpilogue(ctx, group, outs);
   if (group.kind === "map") return emitMap(ctx, group, outs);
@@ -166,10 +187,10 @@ function coords(index: string, shape: readonly DimExpr[], first: number): string
 function emitMap(ctx: EmitContext, group: Group, outs: number[]): void {
   const k = new FusedKernel(ctx, group);
   const scope: Scope = { suffix: "", lines: [], names: new Map(), linear: "gid" };
-  const stores = outs.map((v, i) => {
-    const name = k.output(v, i);
-    return `${name}[gid] = ${store(ctx.type(v).dtype, k.value(v, scope))};`;
-  });
+  const exprs = outs.map((v) => k.value(v, scope));
+  const stores = outs.map(
+    (v, i) => `${k.output(v, i)}[gid] = ${store(ctx.type(v).dtype, exprs[i]!)};`,
+  );
   const n = product(k.domain);
   const body = [
     `if (gid >= ${dimU32(n)}) { return; }`,
@@ -177,8 +198,6 @@ function emitMap(ctx: EmitContext, group: Group, outs: number[]): void {
     ...scope.lines,
     ...stores,
   ];
-  // Inputs were bound while the expressions were built; outputs first in the list: reorder so
-  // reads come before writes (any order is valid; this one reads naturally).
   dispatch(
     ctx,
     k,
@@ -214,16 +233,16 @@ function emitRow(ctx: EmitContext, group: Group, outs: number[]): void {
     const fold = valueFold(n.op, dtype, product(group.row));
     const s = loopScope(loops++);
     const v = k.value(x, s, top);
-    const acc = `acc${n.outputs[0]}`;
+    const acc = `acc${k.local(n.outputs[0]!)}`;
     top.lines.push(
       `var ${acc} = ${fold.init};`,
       `for (var r = 0u; r < ${rowN}; r = r + 1u) {`,
       ...s.lines.map((l) => `  ${l}`),
       `  ${acc} = ${fold.combine(acc, fold.leaf(v, "r"))};`,
       `}`,
-      `let v${n.outputs[0]} = ${fold.finish(acc)};`,
+      `let v${k.local(n.outputs[0]!)} = ${fold.finish(acc)};`,
     );
-    top.names.set(n.outputs[0]!, `v${n.outputs[0]}`);
+    top.names.set(n.outputs[0]!, `v${k.local(n.outputs[0]!)}`);
   }
   const perRowOuts = outs.filter((v) => k.perRow(ctx.producer(v)!));
   const rowOuts = outs.filter((v) => !k.perRow(ctx.producer(v)!));
@@ -267,10 +286,10 @@ function emitEpilogue(ctx: EmitContext, group: Group, outs: number[]): void {
   const product_ = group.matmul!.outputs[0]!;
   const k = new FusedKernel(ctx, group, new Map([[product_, "mm"]]));
   const scope: Scope = { suffix: "", lines: [], names: new Map(), linear: "gid" };
-  const stores = outs.map((v, i) => {
-    const name = k.output(v, i);
-    return `${name}[gid] = ${store(ctx.type(v).dtype, k.value(v, scope))};`;
-  });
+  const exprs = outs.map((v) => k.value(v, scope));
+  const stores = outs.map(
+    (v, i) => `${k.output(v, i)}[gid] = ${store(ctx.type(v).dtype, exprs[i]!)};`,
+  );
   const fn = [
     `fn epilogue(mm: f32, gid: u32) {`,
     ...[...coords("gid", k.domain, 0), ...scope.lines, ...stores].map((l) => `  ${l}`),
@@ -298,3 +317,115 @@ function dispatch(
     workgroups,
   );
 }
+
+/**
+ * Attention as one kernel (flash-style): per row of scores (one query of one head), one pass
+ * over the keys s computes the score q·k[:, s], the group's elementwise chain (scale, mask),
+ * and an online softmax: the running maximum m, the sum l of exp(x − B(m)) and the weighted
+ * sum of the rows of v are rescaled by exp(B(m_old) − B(m_new)) whenever m grows. The T×S
+ * scores never exist in memory. Fully masked rows give zeros, as the stdlib's softmax does.
+ */
+function emitAttention(ctx: EmitContext, group: Group): void {
+  const { scores, values, softmax: f } = group.attention!;
+  const [q, kt] = scores.inputs as [number, number];
+  const v = values.inputs[1]!;
+  const out = values.outputs[0]!;
+  const qs = ctx.type(q).shape;
+  const ks = ctx.type(kt).shape;
+  const vs = ctx.type(v).shape;
+  const K = qs[qs.length - 1]!;
+  const S = group.row[0]!;
+  const hd = constDim(vs[vs.length - 1]!)!;
+  const batch = group.outer.slice(0, -1);
+  const t = `c${batch.length}`;
+  const k = new FusedKernel(ctx, group, new Map([[scores.outputs[0]!, "score"]]));
+  const base = (shape: readonly DimExpr[], matrix: DimExpr) => {
+    const b = broadcastOffset(shape.slice(0, -2), batch.length, "c");
+    return b === "0u" ? "0u" : `(${b}) * ${dimU32(matrix)}`;
+  };
+  const top: Scope = { suffix: "", lines: [], names: new Map(), linear: "row", rowIndex: "row" };
+  const loop: Scope = {
+    suffix: "_s",
+    lines: [`let c${group.outer.length} = s;`],
+    names: new Map(),
+    linear: `row * ${dimU32(S)} + s`,
+    rowIndex: "row",
+  };
+  const x = k.value(f.x, loop, top);
+  const at = (m: string, suffix: string): Scope => ({
+    suffix,
+    lines: [],
+    names: new Map([[f.max.outputs[0]!, m]]),
+    linear: loop.linear,
+    rowIndex: "row",
+  });
+  const old = at("m_run", "_old");
+  const next = at("m_new", "_new");
+  const bOld = k.value(f.shift, old, top);
+  const bNew = k.value(f.shift, next, top);
+  const fin: Scope = { ...at("", "_end"), names: new Map([[f.sum.outputs[0]!, "l"]]) };
+  const d = k.value(f.divisor, fin, top);
+  const Kc = constDim(K);
+  const qRow = `${base(qs, product(qs.slice(-2)))} + ${t} * ${dimU32(K)}`;
+  const kBase = base(ks, product(ks.slice(-2)));
+  const vBase = base(vs, product(vs.slice(-2)));
+  const qLoad = Kc !== undefined && Kc <= MAX_Q_REGS;
+  const body = [
+    `let row = gid;`,
+    `if (row >= ${dimU32(product(group.outer))}) { return; }`,
+    ...coords("row", group.outer, 0),
+    `let q0 = ${qRow};`,
+    `let k0 = ${kBase};`,
+    `let v0 = ${vBase};`,
+    ...(qLoad
+      ? [
+          `var qr: array<f32, ${Kc}>;`,
+          `for (var i = 0u; i < ${Kc}u; i = i + 1u) { qr[i] = q[q0 + i]; }`,
+        ]
+      : []),
+    `var acc: array<f32, ${hd}>;`,
+    `var m_run = -inf_f32();`,
+    `var l = 0.0f;`,
+    `for (var s = 0u; s < ${dimU32(S)}; s = s + 1u) {`,
+    `  var score = 0.0f;`,
+    `  for (var i = 0u; i < ${dimU32(K)}; i = i + 1u) {`,
+    `    score = score + ${qLoad ? "qr[i]" : "q[q0 + i]"} * kt[k0 + i * ${dimU32(S)} + s];`,
+    `  }`,
+    ...loop.lines.map((l) => `  ${l}`),
+    `  let m_new = maximum_f32(m_run, ${x});`,
+    ...[...old.lines, ...next.lines].map((l) => `  ${l}`),
+    `  // Nothing accumulated yet: no rescaling (exp of a huge shift would be inf · 0).`,
+    `  let alpha = select(exp(${bOld} - ${bNew}), 0.0f, l == 0.0f);`,
+    `  let e = exp(${x} - ${bNew});`,
+    `  l = l * alpha + e;`,
+    `  for (var j = 0u; j < ${hd}u; j = j + 1u) {`,
+    `    acc[j] = acc[j] * alpha + e * vv[v0 + s * ${hd}u + j];`,
+    `  }`,
+    `  m_run = m_new;`,
+    `}`,
+    ...top.lines,
+    ...fin.lines,
+    `for (var j = 0u; j < ${hd}u; j = j + 1u) {`,
+    `  out[row * ${hd}u + j] = acc[j] / ${d};`,
+    `}`,
+  ];
+  ctx.dispatch(
+    {
+      name: `attention_${shapeTag("f32", [...group.outer, hd])}`,
+      bindings: [
+        { name: "q", kind: "read", dtype: "f32" },
+        { name: "kt", kind: "read", dtype: "f32" },
+        { name: "vv", kind: "read", dtype: "f32" },
+        ...k.bindings,
+        { name: "out", kind: "write", dtype: "f32" },
+      ],
+      workgroupSize: ROW_WORKGROUP,
+      body: body.join("\n"),
+    },
+    [q, kt, v, ...k.values, out],
+    { op: "ceil_div", args: [product(group.outer), ROW_WORKGROUP] },
+  );
+}
+
+/** Longest query row the attention kernel loads into registers once (else it reads memory). */
+const MAX_Q_REGS = 256;

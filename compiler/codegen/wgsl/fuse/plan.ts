@@ -20,6 +20,7 @@ import type { DimExpr, Graph, GraphNode } from "../../../../runtime/graph.js";
 import type { WgslTarget } from "../../../../runtime/schedule.js";
 import { sameShape, constDim, product } from "../wgsl.js";
 import { ELEMENTWISE_OPS } from "../ops/elementwise.js";
+import { matchSoftmax, type SoftmaxForm } from "./softmax.js";
 
 export type FusedKind = "map" | "row";
 
@@ -30,8 +31,15 @@ export interface Group {
   /** map: the shape every member has. row: outer ++ row is the reduced input's shape. */
   outer: DimExpr[];
   row: DimExpr[];
+  /** The values the kernel stores: read by other kernels, or outputs of the graph. */
+  writes: number[];
   /** A matmul whose output this (map) group reads, computed in the same kernel. */
   matmul?: GraphNode;
+  /**
+   * Attention: this (row) group is a softmax of `scores`' rows whose result only `values`
+   * reads; the three run as one kernel with an online softmax (no T×S buffer).
+   */
+  attention?: { scores: GraphNode; values: GraphNode; softmax: SoftmaxForm };
 }
 
 export const REDUCTIONS: ReadonlySet<string> = new Set(["sum", "mean", "max", "min", "prod"]);
@@ -39,7 +47,7 @@ export const REDUCTIONS: ReadonlySet<string> = new Set(["sum", "mean", "max", "m
 /** Largest number of reduced elements per row a row kernel loops over sequentially. */
 const MAX_ROW = 1 << 16;
 
-interface Work extends Group {
+interface Work extends Omit<Group, "writes"> {
   id: number;
   /** Groups this one reads from (direct). */
   deps: Set<Work>;
@@ -214,6 +222,24 @@ export function planFusion(graph: Graph, target: WgslTarget): Group[] {
   }
 
   mergeEpilogues(groups, groupOf, producer, consumers, graphOutputs, target, bindings);
+  inlineBroadcasts(groups, groupOf, consumers, graphOutputs, target, bindings);
+  /**
+   * What a group stores: values read by a node of another group, unless that group computes
+   * the value itself (an inlined broadcast), and the graph's outputs.
+   */
+  const writesOf = (g: Work): number[] => {
+    const members = new Set(g.nodes);
+    return g.nodes
+      .flatMap((n) => n.outputs)
+      .filter(
+        (v) =>
+          graphOutputs.has(v) ||
+          (consumers.get(v) ?? []).some(
+            (c) => !members.has(c) && !(groupOf.get(c)?.nodes ?? []).includes(producer.get(v)!),
+          ),
+      );
+  };
+  mergeAttention(groups, groupOf, producer, consumers, graphOutputs, target, typeOf, writesOf);
 
   // A lone reduction keeps its own kernel (the reduce family's tree for long rows).
   for (const g of groups)
@@ -231,7 +257,7 @@ export function planFusion(graph: Graph, target: WgslTarget): Group[] {
     isScalarConst(g.nodes[0]) &&
     !graphOutputs.has(g.nodes[0]!.outputs[0]!) &&
     (consumers.get(g.nodes[0]!.outputs[0]!) ?? []).every((c) => groupOf.get(c)!.kind !== "op");
-  return order(live.filter((g) => !inlined(g)));
+  return order(live.filter((g) => !inlined(g))).map((g) => ({ ...g, writes: writesOf(g) }));
 }
 
 /** A matmul whose every consumer is in one map group over its output joins that group. */
@@ -267,11 +293,120 @@ function mergeEpilogues(
   }
 }
 
+/** True when `shape` broadcasts to `to` (right-aligned, each dim equal or 1). */
+function broadcastsTo(shape: readonly DimExpr[], to: readonly DimExpr[]): boolean {
+  if (shape.length > to.length) return false;
+  const lead = to.length - shape.length;
+  return shape.every((d, i) => constDim(d) === 1 || sameShape([d], [to[lead + i]!]));
+}
+
+/**
+ * A small elementwise computation read only by row kernels, with a shape that broadcasts to
+ * their rows (the causal mask `arange(T)[:, None] >= arange(T)[None, :]`, T×T), is recomputed
+ * inside each of them instead of being stored: cheaper than the buffer, and it keeps attention
+ * free of T×T memory.
+ */
+function inlineBroadcasts(
+  groups: Work[],
+  groupOf: Map<GraphNode, Work>,
+  consumers: Map<number, GraphNode[]>,
+  graphOutputs: Set<number>,
+  target: WgslTarget,
+  bindings: (members: Set<GraphNode>) => number,
+): void {
+  // h disappears and each reader computes it itself: a reader gains h's inputs, none of which
+  // can depend on the reader (h would), so no cycle can form.
+  for (const h of groups) {
+    if (h.kind !== "map" || h.matmul || h.nodes.length === 0) continue;
+    const values = new Set(h.nodes.flatMap((n) => n.outputs));
+    const readers = [...values]
+      .flatMap((v) => consumers.get(v) ?? [])
+      .filter((c) => !h.nodes.includes(c));
+    if ([...values].some((v) => graphOutputs.has(v)) || readers.length === 0) continue;
+    const targets = [...new Set(readers.map((c) => groupOf.get(c)!))];
+    const ok = targets.every(
+      (g) =>
+        g.kind === "row" &&
+        !g.matmul &&
+        h.nodes.every((n) => broadcastsTo(n.types[0]!.shape, [...g.outer, ...g.row])) &&
+        bindings(new Set([...g.nodes, ...h.nodes])) <= target.maxStorageBuffers,
+    );
+    if (!ok) continue;
+    for (const g of targets) {
+      g.nodes = [...h.nodes, ...g.nodes];
+      for (const d of h.deps) g.deps.add(d);
+      g.deps.delete(h);
+    }
+    for (const n of h.nodes) groupOf.set(n, targets[0]!);
+    h.nodes = [];
+  }
+}
+
+/** Largest head size whose accumulator row the attention kernel keeps in registers. */
+const MAX_HEAD = 256;
+
+/**
+ * scores = matmul(q, kᵀ) → softmax row group → matmul(p, v): one attention group, when the
+ * softmax has the stdlib's form, each link has no other reader, and the head size is a constant.
+ */
+function mergeAttention(
+  groups: Work[],
+  groupOf: Map<GraphNode, Work>,
+  producer: Map<number, GraphNode>,
+  consumers: Map<number, GraphNode[]>,
+  graphOutputs: Set<number>,
+  target: WgslTarget,
+  typeOf: (v: number) => { dtype: string; shape: DimExpr[] },
+  writesOf: (g: Work) => number[],
+): void {
+  const isConst = (v: number) => isScalarConst(producer.get(v));
+  for (const r of groups) {
+    if (r.kind !== "row" || r.attention || r.nodes.length === 0) continue;
+    const members = new Set(r.nodes);
+    const softmax = matchSoftmax(r, writesOf(r), isConst);
+    if (!softmax) continue;
+    // The scores: a matmul read only by this group.
+    const reads = r.nodes.flatMap((n) => n.inputs).filter((v) => !members.has(producer.get(v)!));
+    const scores = reads
+      .map((v) => producer.get(v))
+      .find((n) => n?.op === "matmul" && groupOf.get(n)?.kind === "op");
+    if (!scores || scores.types[0]!.dtype !== "f32") continue;
+    const s = scores.outputs[0]!;
+    if (graphOutputs.has(s) || !(consumers.get(s) ?? []).every((c) => members.has(c))) continue;
+    if (!sameShape(scores.types[0]!.shape, [...r.outer, ...r.row])) continue;
+    // The values: p's only reader, as its first operand.
+    const users = consumers.get(softmax.p) ?? [];
+    const values = users[0];
+    if (users.length !== 1 || values?.op !== "matmul" || values.inputs[0] !== softmax.p) continue;
+    if (graphOutputs.has(softmax.p)) continue;
+    const vShape = typeOf(values.inputs[1]!).shape;
+    const hd = constDim(vShape[vShape.length - 1]!);
+    if (hd === undefined || hd < 1 || hd > MAX_HEAD) continue;
+    if (!sameShape(values.types[0]!.shape, [...r.outer, hd])) continue;
+    if ([...scores.inputs, values.inputs[1]!].some((v) => typeOf(v).shape.length < 2)) continue;
+    // q, kᵀ, v, the output, and the group's other operands.
+    const others = new Set(reads.filter((v) => v !== s && !isConst(v)));
+    if (others.size + 4 > target.maxStorageBuffers) continue;
+    const m1 = groupOf.get(scores)!;
+    const m2 = groupOf.get(values)!;
+    r.attention = { scores, values, softmax };
+    for (const g of [m1, m2]) {
+      for (const d of g.deps) r.deps.add(d);
+      for (const n of g.nodes) groupOf.set(n, r);
+      g.nodes = [];
+    }
+    r.deps.delete(r);
+    r.deps.delete(m1);
+    r.deps.delete(m2);
+    for (const h of groups) if (h !== r && (h.deps.delete(m2) || h.deps.delete(m1))) h.deps.add(r);
+  }
+}
+
 /** Groups in an order that runs: each after the groups it reads (ties: graph order). */
-function order(groups: Work[]): Group[] {
+function order(groups: Work[]): Work[] {
   const pos = new Map<Work, number>();
   const done = new Set<Work>();
-  const out: Group[] = [];
+  const out: Work[] = [];
   groups.forEach((g, i) => pos.set(g, i));
   const visit = (g: Work) => {
     if (done.has(g)) return;
@@ -280,7 +415,5 @@ function order(groups: Work[]): Group[] {
     out.push(g);
   };
   for (const g of groups) visit(g);
-  return out.map(({ kind, nodes, outer, row, matmul }) =>
-    matmul ? { kind, nodes, outer, row, matmul } : { kind, nodes, outer, row },
-  );
+  return out;
 }
