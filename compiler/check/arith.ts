@@ -185,9 +185,26 @@ export function staticUnary(op: A.UnaryOp, v: Value): ArithResult {
   return fail(`'!' needs a bool, got ${describe(v)}`);
 }
 
+const STATIC_FUNCTIONS = new Set([
+  "sqrt",
+  "exp",
+  "log",
+  "abs",
+  "maximum",
+  "minimum",
+  "floor_div",
+  "ceil_div",
+  "round_up",
+  "int",
+  "float",
+]);
+
 /** Compile-time functions on numbers (spec §6). Undefined result: not a compile-time call. */
 export function staticCall(name: string, args: Value[]): ArithResult | undefined {
   const nums = args.map(asFloat);
+  // A compile-time function of a value not known yet (a symbolic hyperparameter's int(...)) is
+  // not known either; the instance with concrete values computes it.
+  if (STATIC_FUNCTIONS.has(name) && args.some((a) => a.kind === "unknown")) return ok(UNKNOWN);
   if (args.some((a) => a.kind !== "int" && a.kind !== "float")) return undefined;
   const ints = args.every((a) => a.kind === "int");
   const dims = args.map((a) => (a.kind === "int" ? a.dim : undefined));
@@ -233,7 +250,12 @@ export function staticCall(name: string, args: Value[]): ArithResult | undefined
     case "int":
       if (need(1)) return need(1);
       if (args[0]!.kind === "int") return ok(args[0]!);
-      return ok(x === undefined ? UNKNOWN : { kind: "int", dim: Dim.const(Math.trunc(x)) });
+      // A symbolic float (NaN) truncates to an unknown int, not to a NaN dim.
+      return ok(
+        x === undefined || Number.isNaN(x)
+          ? UNKNOWN
+          : { kind: "int", dim: Dim.const(Math.trunc(x)) },
+      );
     case "float":
       return need(1) ?? ok(x === undefined ? UNKNOWN_FLOAT : { kind: "float", value: x });
     default:
