@@ -173,9 +173,11 @@ async function runWebGpu(
     const outputs = await executor.run(inputs);
     const t4 = performance.now();
     const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
     log(
       `device ${ms(t0, t1)}, compile ${ms(t1, t2)}, weights ${ms(t2, t3)}, ` +
-        `forward ${ms(t3, t4)} (${executor.lastRun?.dispatches ?? 0} dispatches per run)`,
+        `forward ${ms(t3, t4)} (${executor.lastRun?.dispatches ?? 0} dispatches per run, ` +
+        `peak activations ${mib(executor.lastRun?.peakActivationBytes ?? 0)})`,
     );
     return outputs;
   } finally {

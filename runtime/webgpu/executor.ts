@@ -41,8 +41,23 @@ class BufferPool {
     return Math.max(256, Math.ceil(bytes / 256) * 256);
   }
 
+  /** Bytes in buffers handed out now, and the most at any time since `resetPeak`. */
+  liveBytes = 0;
+  peakBytes = 0;
+
+  /** Bytes of every buffer the pool has created (what the device actually holds). */
+  get allocatedBytes(): number {
+    return this.all.reduce((n, b) => n + b.size, 0);
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
+  }
+
   take(bytes: number): GPUBuffer {
     const size = BufferPool.sizeOf(bytes);
+    this.liveBytes += size;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     const reuse = this.free.get(size)?.pop();
     if (reuse) return reuse;
     const b = this.device.createBuffer({ size, usage: STORAGE_USAGE });
@@ -51,6 +66,7 @@ class BufferPool {
   }
 
   give(buffer: GPUBuffer): void {
+    this.liveBytes -= buffer.size;
     const list = this.free.get(buffer.size) ?? [];
     list.push(buffer);
     this.free.set(buffer.size, list);
@@ -69,6 +85,13 @@ export interface RunTimings {
   /** Milliseconds from encoding to outputs read back. */
   gpuMs: number;
   dispatches: number;
+  /**
+   * The most bytes of activations (inputs, intermediates, outputs) alive at once: buffers are
+   * taken when first written and returned to the pool after their last read (liveness).
+   */
+  peakActivationBytes: number;
+  /** Bytes the pool holds after the run (buffers are reused by exact size class). */
+  poolBytes: number;
 }
 
 export class WebGPUExecutor {
@@ -99,6 +122,27 @@ export class WebGPUExecutor {
       usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
     });
     this.splitConstantWork();
+  }
+
+  /** The dispatches every run() encodes (the rest ran once, at setParams). */
+  get perRun(): readonly Dispatch[] {
+    return this.runDispatches;
+  }
+
+  /**
+   * Bytes a run's dispatches bind, summed over dispatches (each bound tensor counted once per
+   * dispatch that reads or writes it): a model of the memory traffic of one forward.
+   */
+  bytesBound(dims: ReadonlyMap<string, number>): number {
+    let total = 0;
+    for (const d of this.runDispatches)
+      for (const v of new Set(d.bindings)) {
+        const value = this.values.get(v)!;
+        total += value.texture
+          ? evalDim(value.texture.width, dims) * evalDim(value.texture.height, dims) * 16
+          : numelOf(value.type.shape, dims) * GPU_ELEMENT_BYTES[value.type.dtype];
+      }
+    return total;
   }
 
   private get device(): GPUDevice {
@@ -277,6 +321,7 @@ export class WebGPUExecutor {
     );
 
     const live = new Map<number, Resource>();
+    this.pool.resetPeak();
     for (const i of this.schedule.inputs) {
       const t = inputs.get(i.name)!;
       const buffer = this.pool.take(t.data.length * 4);
@@ -302,7 +347,12 @@ export class WebGPUExecutor {
       resource,
       live,
     );
-    this.lastRun = { gpuMs: performance.now() - t0, dispatches: this.runDispatches.length };
+    this.lastRun = {
+      gpuMs: performance.now() - t0,
+      dispatches: this.runDispatches.length,
+      peakActivationBytes: this.pool.peakBytes,
+      poolBytes: this.pool.allocatedBytes,
+    };
     dimsBuffer.destroy();
     for (const [id, r] of live) {
       if ("buffer" in r) this.pool.give(r.buffer);

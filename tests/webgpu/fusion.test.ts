@@ -167,6 +167,14 @@ describe("fusion patterns", () => {
     expect(fused.kernels.filter((k) => k.startsWith("attention_")).length).toBe(1);
   });
 
+  it("attention with a head size not a multiple of 4 (scalar loads) and T = 1", async () => {
+    for (const T of [1, 9]) {
+      const g = model("Attention(d = 30, heads = 5)", {});
+      const { fused } = await check(g, new Map([["x", random("f32", [2, T, 30], 11 + T)]]));
+      expect(fused.kernels.filter((k) => k.startsWith("attention_")).length).toBe(1);
+    }
+  });
+
   it("the fused attention never stores a T×T tensor (scores, probabilities or mask)", () => {
     const g = model("Attention(d = 32, heads = 4)", {});
     const timesT = (shape: readonly unknown[]) => shape.filter((d) => d === "T").length;

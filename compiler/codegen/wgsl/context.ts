@@ -16,6 +16,8 @@ export interface KernelBinding {
   kind: BindingKind;
   /** Element type, for buffer bindings. */
   dtype: DType;
+  /** Read an f32 buffer as `array<vec4<f32>>`: one load per four elements. */
+  vec4?: boolean;
 }
 
 /** A kernel before it is assembled into a WGSL module. */

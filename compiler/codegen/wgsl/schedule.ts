@@ -180,7 +180,8 @@ function dimsHeader(dims: readonly string[]): string {
 
 function bindingDecl(b: KernelDef["bindings"][number], index: number): string {
   const at = `@group(0) @binding(${index + 1})`;
-  const elem = b.dtype === "f32" ? "f32" : b.dtype === "i32" ? "i32" : "u32";
+  const scalar = b.dtype === "f32" ? "f32" : b.dtype === "i32" ? "i32" : "u32";
+  const elem = b.vec4 ? `vec4<${scalar}>` : scalar;
   switch (b.kind) {
     case "read":
       return `${at} var<storage, read> ${b.name}: array<${elem}>;`;

@@ -326,16 +326,19 @@ function dispatch(
  * scores never exist in memory. Fully masked rows give zeros, as the stdlib's softmax does.
  */
 function emitAttention(ctx: EmitContext, group: Group): void {
-  const { scores, values, softmax: f } = group.attention!;
-  const [q, kt] = scores.inputs as [number, number];
+  const { scores, values, softmax: f, transpose } = group.attention!;
+  const q = scores.inputs[0]!;
+  // k by rows ([.., S, K], contiguous per key) when kᵀ was only its transpose; else kᵀ itself.
+  const kSource = transpose ? transpose.inputs[0]! : scores.inputs[1]!;
   const v = values.inputs[1]!;
   const out = values.outputs[0]!;
   const qs = ctx.type(q).shape;
-  const ks = ctx.type(kt).shape;
+  const ks = ctx.type(kSource).shape;
   const vs = ctx.type(v).shape;
   const K = qs[qs.length - 1]!;
   const S = group.row[0]!;
   const hd = constDim(vs[vs.length - 1]!)!;
+  const Kc = constDim(K);
   const batch = group.outer.slice(0, -1);
   const t = `c${batch.length}`;
   const k = new FusedKernel(ctx, group, new Map([[scores.outputs[0]!, "score"]]));
@@ -365,32 +368,54 @@ function emitAttention(ctx: EmitContext, group: Group): void {
   const bNew = k.value(f.shift, next, top);
   const fin: Scope = { ...at("", "_end"), names: new Map([[f.sum.outputs[0]!, "l"]]) };
   const d = k.value(f.divisor, fin, top);
-  const Kc = constDim(K);
-  const qRow = `${base(qs, product(qs.slice(-2)))} + ${t} * ${dimU32(K)}`;
-  const kBase = base(ks, product(ks.slice(-2)));
-  const vBase = base(vs, product(vs.slice(-2)));
-  const qLoad = Kc !== undefined && Kc <= MAX_Q_REGS;
+  // Four elements per load where the rows allow it (llvmpipe pays per load, not per byte).
+  const vecK = !!transpose && Kc !== undefined && Kc % 4 === 0 && Kc <= MAX_Q_REGS;
+  const vecV = hd % 4 === 0;
+  const qRegs = Kc !== undefined && Kc <= MAX_Q_REGS;
+  const K4 = vecK ? Kc! / 4 : 0;
+  const q0 = `${base(qs, product(qs.slice(-2)))} + ${t} * ${dimU32(K)}`;
+  const k0 = base(ks, product(ks.slice(-2)));
+  const v0 = base(vs, product(vs.slice(-2)));
+  const score = vecK
+    ? [
+        `  var score4 = vec4<f32>(0.0f);`,
+        `  for (var i = 0u; i < ${K4}u; i = i + 1u) { score4 = score4 + qr[i] * kk[k0 / 4u + s * ${K4}u + i]; }`,
+        `  let score = score4.x + score4.y + score4.z + score4.w;`,
+      ]
+    : [
+        `  var score = 0.0f;`,
+        `  for (var i = 0u; i < ${dimU32(K)}; i = i + 1u) {`,
+        `    score = score + ${qRegs ? "qr[i]" : "q[q0 + i]"} * ${
+          transpose ? `kk[k0 + s * ${dimU32(K)} + i]` : `kk[k0 + i * ${dimU32(S)} + s]`
+        };`,
+        `  }`,
+      ];
+  const H = vecV ? hd / 4 : hd;
   const body = [
     `let row = gid;`,
     `if (row >= ${dimU32(product(group.outer))}) { return; }`,
     ...coords("row", group.outer, 0),
-    `let q0 = ${qRow};`,
-    `let k0 = ${kBase};`,
-    `let v0 = ${vBase};`,
-    ...(qLoad
+    `let q0 = ${q0};`,
+    `let k0 = ${k0};`,
+    `let v0 = ${v0};`,
+    ...(vecK
       ? [
-          `var qr: array<f32, ${Kc}>;`,
-          `for (var i = 0u; i < ${Kc}u; i = i + 1u) { qr[i] = q[q0 + i]; }`,
+          `var qr: array<vec4<f32>, ${K4}>;`,
+          `for (var i = 0u; i < ${K4}u; i = i + 1u) {`,
+          `  qr[i] = vec4<f32>(q[q0 + 4u * i], q[q0 + 4u * i + 1u], q[q0 + 4u * i + 2u], q[q0 + 4u * i + 3u]);`,
+          `}`,
         ]
-      : []),
-    `var acc: array<f32, ${hd}>;`,
+      : qRegs
+        ? [
+            `var qr: array<f32, ${Kc}>;`,
+            `for (var i = 0u; i < ${Kc}u; i = i + 1u) { qr[i] = q[q0 + i]; }`,
+          ]
+        : []),
+    `var acc: array<${vecV ? "vec4<f32>" : "f32"}, ${H}>;`,
     `var m_run = -inf_f32();`,
     `var l = 0.0f;`,
     `for (var s = 0u; s < ${dimU32(S)}; s = s + 1u) {`,
-    `  var score = 0.0f;`,
-    `  for (var i = 0u; i < ${dimU32(K)}; i = i + 1u) {`,
-    `    score = score + ${qLoad ? "qr[i]" : "q[q0 + i]"} * kt[k0 + i * ${dimU32(S)} + s];`,
-    `  }`,
+    ...score,
     ...loop.lines.map((l) => `  ${l}`),
     `  let m_new = maximum_f32(m_run, ${x});`,
     ...[...old.lines, ...next.lines].map((l) => `  ${l}`),
@@ -398,15 +423,23 @@ function emitAttention(ctx: EmitContext, group: Group): void {
     `  let alpha = select(exp(${bOld} - ${bNew}), 0.0f, l == 0.0f);`,
     `  let e = exp(${x} - ${bNew});`,
     `  l = l * alpha + e;`,
-    `  for (var j = 0u; j < ${hd}u; j = j + 1u) {`,
-    `    acc[j] = acc[j] * alpha + e * vv[v0 + s * ${hd}u + j];`,
+    `  for (var j = 0u; j < ${H}u; j = j + 1u) {`,
+    `    acc[j] = acc[j] * alpha + e * vv[${vecV ? "v0 / 4u" : "v0"} + s * ${H}u + j];`,
     `  }`,
     `  m_run = m_new;`,
     `}`,
     ...top.lines,
     ...fin.lines,
-    `for (var j = 0u; j < ${hd}u; j = j + 1u) {`,
-    `  out[row * ${hd}u + j] = acc[j] / ${d};`,
+    `for (var j = 0u; j < ${H}u; j = j + 1u) {`,
+    ...(vecV
+      ? [
+          `  let o = acc[j] / ${d};`,
+          `  out[row * ${hd}u + 4u * j] = o.x;`,
+          `  out[row * ${hd}u + 4u * j + 1u] = o.y;`,
+          `  out[row * ${hd}u + 4u * j + 2u] = o.z;`,
+          `  out[row * ${hd}u + 4u * j + 3u] = o.w;`,
+        ]
+      : [`  out[row * ${hd}u + j] = acc[j] / ${d};`]),
     `}`,
   ];
   ctx.dispatch(
@@ -414,15 +447,15 @@ function emitAttention(ctx: EmitContext, group: Group): void {
       name: `attention_${shapeTag("f32", [...group.outer, hd])}`,
       bindings: [
         { name: "q", kind: "read", dtype: "f32" },
-        { name: "kt", kind: "read", dtype: "f32" },
-        { name: "vv", kind: "read", dtype: "f32" },
+        { name: "kk", kind: "read", dtype: "f32", ...(vecK ? { vec4: true } : {}) },
+        { name: "vv", kind: "read", dtype: "f32", ...(vecV ? { vec4: true } : {}) },
         ...k.bindings,
         { name: "out", kind: "write", dtype: "f32" },
       ],
       workgroupSize: ROW_WORKGROUP,
       body: body.join("\n"),
     },
-    [q, kt, v, ...k.values, out],
+    [q, kSource, v, ...k.values, out],
     { op: "ceil_div", args: [product(group.outer), ROW_WORKGROUP] },
   );
 }

@@ -39,7 +39,13 @@ export interface Group {
    * Attention: this (row) group is a softmax of `scores`' rows whose result only `values`
    * reads; the three run as one kernel with an online softmax (no T×S buffer).
    */
-  attention?: { scores: GraphNode; values: GraphNode; softmax: SoftmaxForm };
+  attention?: {
+    scores: GraphNode;
+    values: GraphNode;
+    softmax: SoftmaxForm;
+    /** kᵀ's transpose, when only the scores read it: the kernel reads k itself, by rows. */
+    transpose?: GraphNode;
+  };
 }
 
 export const REDUCTIONS: ReadonlySet<string> = new Set(["sum", "mean", "max", "min", "prod"]);
@@ -390,15 +396,38 @@ function mergeAttention(
     const m1 = groupOf.get(scores)!;
     const m2 = groupOf.get(values)!;
     r.attention = { scores, values, softmax };
-    for (const g of [m1, m2]) {
+    // kᵀ made by swapping k's last two axes for this product only: read k directly.
+    const kt = scores.inputs[1]!;
+    const t = producer.get(kt);
+    const perm = t?.op === "permute" ? (t.attrs.perm as number[]) : undefined;
+    const n = perm?.length ?? 0;
+    const swap =
+      !!perm &&
+      n >= 2 &&
+      perm.every((p, i) => p === (i === n - 2 ? n - 1 : i === n - 1 ? n - 2 : i));
+    const absorbed: Work[] = [];
+    if (
+      swap &&
+      !graphOutputs.has(kt) &&
+      (consumers.get(kt) ?? []).length === 1 &&
+      groupOf.get(t!)?.kind === "op"
+    ) {
+      r.attention.transpose = t!;
+      absorbed.push(groupOf.get(t!)!);
+    }
+    for (const g of [m1, m2, ...absorbed]) {
       for (const d of g.deps) r.deps.add(d);
       for (const n of g.nodes) groupOf.set(n, r);
       g.nodes = [];
     }
     r.deps.delete(r);
-    r.deps.delete(m1);
-    r.deps.delete(m2);
-    for (const h of groups) if (h !== r && (h.deps.delete(m2) || h.deps.delete(m1))) h.deps.add(r);
+    for (const g of [m1, m2, ...absorbed]) r.deps.delete(g);
+    for (const h of groups) {
+      if (h === r) continue;
+      const before = h.deps.size;
+      for (const g of [m1, m2, ...absorbed]) h.deps.delete(g);
+      if (h.deps.size !== before) h.deps.add(r);
+    }
   }
 }
 
