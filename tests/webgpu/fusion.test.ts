@@ -29,6 +29,7 @@ interface Build {
   outputs: Map<string, Tensor>;
   dispatches: number;
   kernels: string[];
+  peak: number;
 }
 
 async function build(
@@ -47,6 +48,7 @@ async function build(
       outputs,
       dispatches: ex.lastRun!.dispatches,
       kernels: schedule.kernels.map((k) => k.name),
+      peak: ex.lastRun!.peakActivationBytes,
     };
   } finally {
     ex.dispose();
@@ -138,6 +140,10 @@ describe("fusion patterns", () => {
     expect(unfused.dispatches).toBeGreaterThan(12);
     // RMSNorm's loop recomputes LayerNorm's output from x and the row's statistics.
     expect(fused.dispatches).toBe(1);
+    // Peak activations: the unfused build holds intermediates; the fused one only x and y,
+    // f32[2, 13, 37] each: 3,848 bytes, pooled in 256-byte classes, 4,096.
+    expect(fused.peak).toBe(2 * 4096);
+    expect(unfused.peak).toBeGreaterThan(fused.peak);
   });
 
   it("GroupNorm1 (statistics over H, W and C) is one kernel", async () => {
