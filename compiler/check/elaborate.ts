@@ -56,6 +56,13 @@ export interface Emitter {
   input?(name: string, type: TensorType): number | void;
   /** A runtime requirement (comparisons of runtime dims, all must hold), checked when it runs. */
   check?(checks: RuntimeCheck[], message: string, span: Location): void;
+  /**
+   * Query hook for tools (the language server's hover): every expression evaluated, with its
+   * value and environment. Observing only; it must not change what elaboration does.
+   */
+  observeValue?(e: A.Expr, v: Value, env: Env): void;
+  /** Query hook for tools: every block instance created (a layer, a model, a block on its own). */
+  observeInstance?(inst: Instance): void;
 }
 
 export interface RuntimeCheck {
@@ -250,7 +257,9 @@ export class Elaborator {
       return UNKNOWN;
     }
     try {
-      return this.evaluateInner(e, env, tensor, expected);
+      const v = this.evaluateInner(e, env, tensor, expected);
+      this.emitter.observeValue?.(e, v, env);
+      return v;
     } catch (err) {
       if (err instanceof DimOverflowError) {
         this.report("A0503", err.message, env, e.span, {
@@ -1098,6 +1107,7 @@ export class Elaborator {
     // A failed requirement explains what is wrong; what depends on it would only add noise.
     if (!met) return undefined;
     this.members(decl.members, inst, env, early);
+    this.emitter.observeInstance?.(inst);
     return inst;
   }
 

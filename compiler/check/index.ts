@@ -35,9 +35,10 @@ export function checkFiles(
   program: Program,
   paths: string[],
   opts: CheckOptions = {},
+  emitter: Emitter = NO_EMITTER,
 ): CheckResult {
   const roots = paths.map((p) => program.load(p));
-  const { checker, elaborator } = prepare(program, opts);
+  const { checker, elaborator } = prepare(program, opts, emitter);
   for (const m of roots) checkModule(m, checker, elaborator);
   return { program, diagnostics: collect(program, checker, roots) };
 }

@@ -132,6 +132,15 @@ export class Program {
     )
       return cached;
     const display = this.displayPath(abs);
+    // The mtime of what is read (taken first, so a write during the read is seen next time):
+    // without it, the first change on disk after loading would go unnoticed.
+    if (overlay === undefined) {
+      try {
+        this.mtimes.set(abs, statSync(abs).mtimeMs);
+      } catch {
+        this.mtimes.delete(abs);
+      }
+    }
     const file = overlay !== undefined ? loadText(display, overlay) : loadFile(abs, display);
     const m: ModuleInfo = {
       path: abs,

@@ -18,7 +18,12 @@ describe("archc build", () => {
   it("prints the WebGPU schedule: one line per dispatch with kernel, op and source", () => {
     const r = archc(["build", ...model, "--emit", "schedule"]);
     expect(r.code, r.stderr).toBe(0);
-    const [head, ...lines] = r.stdout.trimEnd().split("\n");
+    const [head, ...all] = r.stdout.trimEnd().split("\n");
+    // A fused kernel's line is followed by one `fuses` line per op it computes.
+    const fuses = all.filter((l) => /^\s+fuses /.test(l));
+    const lines = all.filter((l) => !/^\s+fuses /.test(l));
+    expect(fuses.length).toBeGreaterThan(lines.length);
+    for (const l of fuses) expect(l).toMatch(/^\s+fuses \w+\s+# (stdlib|examples)\/\S+:\d+:\d+/);
     const m = /^schedule TinyGPT: (\d+) dispatches of (\d+) kernels; runtime dims B, T$/.exec(
       head!,
     );
@@ -33,6 +38,15 @@ describe("archc build", () => {
     );
   });
 
+  it("prints the unfused schedule with --no-fuse: one kernel per primitive, nothing fused", () => {
+    const fused = archc(["build", ...model, "--emit", "schedule"]).stdout;
+    const r = archc(["build", ...model, "--emit", "schedule", "--no-fuse"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/fuses|attention_|rowfused/);
+    const count = (s: string) => Number(/: (\d+) dispatches/.exec(s)![1]);
+    expect(count(r.stdout)).toBeGreaterThan(3 * count(fused));
+  });
+
   it("prints every distinct kernel's WGSL, each named after its op and source", () => {
     const r = archc(["build", ...model, "--emit", "wgsl"]);
     expect(r.code, r.stderr).toBe(0);
@@ -40,7 +54,9 @@ describe("archc build", () => {
     const schedule = archc(["build", ...model, "--emit", "schedule"]).stdout;
     expect(kernels.length).toBe(Number(/of (\d+) kernels/.exec(schedule)![1]));
     for (const k of kernels) {
-      expect(k).toMatch(/^\/\/ (\w+): \w+ at \S+:\d+:\d+/);
+      expect(k).toMatch(
+        /^\/\/ (\w+): (\w+ at \S+:\d+:\d+|\d+ ops fused\n(\/\/ {3}\w+ at \S+:\d+:\d+.*\n)+)/,
+      );
       expect(k).toContain("@compute @workgroup_size(");
     }
   });

@@ -42,7 +42,7 @@ describe("examples, fused on WebGPU", () => {
       const inputs = exampleInputs(graph, dims, 3);
       const want = execute(graph, params, inputs);
       const g = await gpu();
-      const schedule = compileSchedule(optimizeGraph(graph), targetFor(g));
+      const schedule = compileSchedule(optimizeGraph(graph), targetFor(g), { fuse: true });
       const ex = new WebGPUExecutor(g, schedule);
       try {
         await ex.setParams(params);

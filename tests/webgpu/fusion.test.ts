@@ -189,7 +189,7 @@ describe("fusion patterns", () => {
     // The check can fail: the unfused schedule stores the scores.
     const unfused = stored(compileSchedule(g, DEFAULT_TARGET, { fuse: false }));
     expect(unfused.some((v) => timesT(v.type.shape) >= 2)).toBe(true);
-    const fused = stored(compileSchedule(optimizeGraph(g), DEFAULT_TARGET));
+    const fused = stored(compileSchedule(optimizeGraph(g), DEFAULT_TARGET, { fuse: true }));
     expect(fused.length).toBeGreaterThan(0);
     for (const v of fused) expect(timesT(v.type.shape), JSON.stringify(v.type)).toBeLessThan(2);
   });

@@ -28,7 +28,7 @@ import { preludeFor } from "./prelude.js";
 import { dimField, foldDim } from "./wgsl.js";
 
 export interface CompileOptions {
-  /** Fuse nodes into kernels (default); false gives one kernel per primitive. */
+  /** Fuse nodes into kernels (run `optimizeGraph` first); default: one kernel per primitive. */
   fuse?: boolean;
 }
 
@@ -115,7 +115,7 @@ export function compileSchedule(
   });
 
   const groups: Group[] =
-    options.fuse === false
+    options.fuse !== true
       ? graph.nodes.map((n) => ({ kind: "op", nodes: [n], outer: [], row: [], writes: n.outputs }))
       : planFusion(graph, target);
   for (const group of groups) {
