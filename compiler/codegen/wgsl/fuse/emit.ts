@@ -319,11 +319,12 @@ function dispatch(
 }
 
 /**
- * Attention as one kernel (flash-style): per row of scores (one query of one head), one pass
- * over the keys s computes the score q·k[:, s], the group's elementwise chain (scale, mask),
- * and an online softmax: the running maximum m, the sum l of exp(x − B(m)) and the weighted
- * sum of the rows of v are rescaled by exp(B(m_old) − B(m_new)) whenever m grows. The T×S
- * scores never exist in memory. Fully masked rows give zeros, as the stdlib's softmax does.
+ * Attention as one kernel (flash-style): each invocation takes QUERIES consecutive query rows of
+ * one head and makes one pass over the keys s. Per key it computes the scores q·k[s] (each key
+ * row loaded once for all its queries), the group's elementwise chain (scale, mask), and an
+ * online softmax: the running maximum m, the sum l of exp(x − B(m)) and the weighted sum of v's
+ * rows are rescaled by exp(B(m_old) − B(m_new)) whenever m grows. The T×S scores never exist in
+ * memory. Fully masked rows give zeros, as the stdlib's softmax does.
  */
 function emitAttention(ctx: EmitContext, group: Group): void {
   const { scores, values, softmax: f, transpose } = group.attention!;
@@ -337,110 +338,160 @@ function emitAttention(ctx: EmitContext, group: Group): void {
   const vs = ctx.type(v).shape;
   const K = qs[qs.length - 1]!;
   const S = group.row[0]!;
+  const T = group.outer[group.outer.length - 1]!;
   const hd = constDim(vs[vs.length - 1]!)!;
   const Kc = constDim(K);
   const batch = group.outer.slice(0, -1);
-  const t = `c${batch.length}`;
+  const nb = batch.length;
   const k = new FusedKernel(ctx, group, new Map([[scores.outputs[0]!, "score"]]));
   const base = (shape: readonly DimExpr[], matrix: DimExpr) => {
-    const b = broadcastOffset(shape.slice(0, -2), batch.length, "c");
+    const b = broadcastOffset(shape.slice(0, -2), nb, "c");
     return b === "0u" ? "0u" : `(${b}) * ${dimU32(matrix)}`;
   };
-  const top: Scope = { suffix: "", lines: [], names: new Map(), linear: "row", rowIndex: "row" };
-  const loop: Scope = {
-    suffix: "_s",
-    lines: [`let c${group.outer.length} = s;`],
-    names: new Map(),
-    linear: `row * ${dimU32(S)} + s`,
-    rowIndex: "row",
-  };
-  const x = k.value(f.x, loop, top);
-  const at = (m: string, suffix: string): Scope => ({
-    suffix,
-    lines: [],
-    names: new Map([[f.max.outputs[0]!, m]]),
-    linear: loop.linear,
-    rowIndex: "row",
-  });
-  const old = at("m_run", "_old");
-  const next = at("m_new", "_new");
-  const bOld = k.value(f.shift, old, top);
-  const bNew = k.value(f.shift, next, top);
-  const fin: Scope = { ...at("", "_end"), names: new Map([[f.sum.outputs[0]!, "l"]]) };
-  const d = k.value(f.divisor, fin, top);
   // Four elements per load where the rows allow it (llvmpipe pays per load, not per byte).
   const vecK = !!transpose && Kc !== undefined && Kc % 4 === 0 && Kc <= MAX_Q_REGS;
   const vecV = hd % 4 === 0;
   const qRegs = Kc !== undefined && Kc <= MAX_Q_REGS;
-  const K4 = vecK ? Kc! / 4 : 0;
-  const q0 = `${base(qs, product(qs.slice(-2)))} + ${t} * ${dimU32(K)}`;
-  const k0 = base(ks, product(ks.slice(-2)));
-  const v0 = base(vs, product(vs.slice(-2)));
-  const score = vecK
-    ? [
-        `  var score4 = vec4<f32>(0.0f);`,
-        `  for (var i = 0u; i < ${K4}u; i = i + 1u) { score4 = score4 + qr[i] * kk[k0 / 4u + s * ${K4}u + i]; }`,
-        `  let score = score4.x + score4.y + score4.z + score4.w;`,
-      ]
-    : [
-        `  var score = 0.0f;`,
-        `  for (var i = 0u; i < ${dimU32(K)}; i = i + 1u) {`,
-        `    score = score + ${qRegs ? "qr[i]" : "q[q0 + i]"} * ${
-          transpose ? `kk[k0 + s * ${dimU32(K)} + i]` : `kk[k0 + i * ${dimU32(S)} + s]`
-        };`,
-        `  }`,
-      ];
+  const W = vecK ? Kc! / 4 : (Kc ?? 0); // q registers per query
   const H = vecV ? hd / 4 : hd;
-  const body = [
-    `let row = gid;`,
-    `if (row >= ${dimU32(product(group.outer))}) { return; }`,
-    ...coords("row", group.outer, 0),
-    `let q0 = ${q0};`,
-    `let k0 = ${k0};`,
-    `let v0 = ${v0};`,
-    ...(vecK
+  const S_ = dimU32(S);
+  const T_ = dimU32(T);
+  const K_ = dimU32(K);
+  const qis = Array.from({ length: QUERIES }, (_, i) => i);
+  const top: Scope = { suffix: "", lines: [], names: new Map(), linear: "row", rowIndex: "row" };
+
+  /** The per-key work of query qi, in its own block (t and row are the query's). */
+  const perQuery = (qi: number): string[] => {
+    const loop: Scope = {
+      suffix: "_s",
+      lines: [],
+      names: new Map(),
+      linear: `row * ${S_} + s`,
+      rowIndex: "row",
+    };
+    const x = k.value(f.x, loop, top);
+    const at = (m: string, suffix: string): Scope => ({
+      suffix,
+      lines: [],
+      names: new Map([[f.max.outputs[0]!, m]]),
+      linear: loop.linear,
+      rowIndex: "row",
+    });
+    const old = at(`m_run[${qi}]`, "_old");
+    const next = at("m_new", "_new");
+    const bOld = k.value(f.shift, old, top);
+    const bNew = k.value(f.shift, next, top);
+    return [
+      `  {`,
+      `    let c${nb} = tq[${qi}];`,
+      `    let c${nb + 1} = s;`,
+      `    let row = bl * ${T_} + tq[${qi}];`,
+      `    let score = sc[${qi}];`,
+      ...[
+        ...loop.lines,
+        `let m_new = maximum_f32(m_run[${qi}], ${x});`,
+        ...old.lines,
+        ...next.lines,
+      ].map((l) => `    ${l}`),
+      `    // Nothing accumulated yet: no rescaling (exp of a huge shift would be inf · 0).`,
+      `    let alpha = select(exp(${bOld} - ${bNew}), 0.0f, l[${qi}] == 0.0f);`,
+      `    let e = exp(${x} - ${bNew});`,
+      `    l[${qi}] = l[${qi}] * alpha + e;`,
+      `    al[${qi}] = alpha;`,
+      `    ee[${qi}] = e;`,
+      `    m_run[${qi}] = m_new;`,
+      `  }`,
+    ];
+  };
+  /** The normalized output rows of query qi (skipped past the last query). */
+  const store = (qi: number): string[] => {
+    const fin: Scope = {
+      suffix: "_end",
+      lines: [],
+      names: new Map([[f.sum.outputs[0]!, `l[${qi}]`]]),
+      linear: "row",
+      rowIndex: "row",
+    };
+    const d = k.value(f.divisor, fin, top);
+    const o = `(bl * ${T_} + t0 + ${qi}u) * ${hd}u`;
+    return [
+      `if (t0 + ${qi}u < ${T_}) {`,
+      ...fin.lines.map((l) => `  ${l}`),
+      `  for (var j = 0u; j < ${H}u; j = j + 1u) {`,
+      ...(vecV
+        ? [
+            `    let o = acc[${qi * H}u + j] / ${d};`,
+            `    out[${o} + 4u * j] = o.x;`,
+            `    out[${o} + 4u * j + 1u] = o.y;`,
+            `    out[${o} + 4u * j + 2u] = o.z;`,
+            `    out[${o} + 4u * j + 3u] = o.w;`,
+          ]
+        : [`    out[${o} + j] = acc[${qi * H}u + j] / ${d};`]),
+      `  }`,
+      `}`,
+    ];
+  };
+  const qLoad = (qi: number): string[] =>
+    vecK
       ? [
-          `var qr: array<vec4<f32>, ${K4}>;`,
-          `for (var i = 0u; i < ${K4}u; i = i + 1u) {`,
-          `  qr[i] = vec4<f32>(q[q0 + 4u * i], q[q0 + 4u * i + 1u], q[q0 + 4u * i + 2u], q[q0 + 4u * i + 3u]);`,
+          `for (var i = 0u; i < ${W}u; i = i + 1u) {`,
+          `  let a = q0 + tq[${qi}] * ${K_} + 4u * i;`,
+          `  qr[${qi * W}u + i] = vec4<f32>(q[a], q[a + 1u], q[a + 2u], q[a + 3u]);`,
           `}`,
         ]
       : qRegs
         ? [
-            `var qr: array<f32, ${Kc}>;`,
-            `for (var i = 0u; i < ${Kc}u; i = i + 1u) { qr[i] = q[q0 + i]; }`,
+            `for (var i = 0u; i < ${W}u; i = i + 1u) { qr[${qi * W}u + i] = q[q0 + tq[${qi}] * ${K_} + i]; }`,
           ]
-        : []),
-    `var acc: array<${vecV ? "vec4<f32>" : "f32"}, ${H}>;`,
-    `var m_run = -inf_f32();`,
-    `var l = 0.0f;`,
-    `for (var s = 0u; s < ${dimU32(S)}; s = s + 1u) {`,
-    ...score,
-    ...loop.lines.map((l) => `  ${l}`),
-    `  let m_new = maximum_f32(m_run, ${x});`,
-    ...[...old.lines, ...next.lines].map((l) => `  ${l}`),
-    `  // Nothing accumulated yet: no rescaling (exp of a huge shift would be inf · 0).`,
-    `  let alpha = select(exp(${bOld} - ${bNew}), 0.0f, l == 0.0f);`,
-    `  let e = exp(${x} - ${bNew});`,
-    `  l = l * alpha + e;`,
-    `  for (var j = 0u; j < ${H}u; j = j + 1u) {`,
-    `    acc[j] = acc[j] * alpha + e * vv[${vecV ? "v0 / 4u" : "v0"} + s * ${H}u + j];`,
+        : [];
+  const kRead = vecK
+    ? `kk[k0 / 4u + s * ${W}u + i]`
+    : transpose
+      ? `kk[k0 + s * ${K_} + i]`
+      : `kk[k0 + i * ${S_} + s]`;
+  const qRead = (qi: number) => (qRegs ? `qr[${qi * W}u + i]` : `q[q0 + tq[${qi}] * ${K_} + i]`);
+  const blocks = dimU32(product([...batch, { op: "ceil_div", args: [T, QUERIES] }]));
+  const body = [
+    `if (gid >= ${blocks}) { return; }`,
+    `// Queries t0 .. t0 + ${QUERIES - 1} of batch (and head) bl.`,
+    `let tb = gid % ${dimU32({ op: "ceil_div", args: [T, QUERIES] })};`,
+    `let bl = gid / ${dimU32({ op: "ceil_div", args: [T, QUERIES] })};`,
+    ...coords("bl", batch, 0),
+    `let t0 = tb * ${QUERIES}u;`,
+    `// Past the last query a slot repeats it: computed, never stored.`,
+    `var tq: array<u32, ${QUERIES}>;`,
+    ...qis.map((qi) => `tq[${qi}] = min(t0 + ${qi}u, ${T_} - 1u);`),
+    `let q0 = ${base(qs, product(qs.slice(-2)))};`,
+    `let k0 = ${base(ks, product(ks.slice(-2)))};`,
+    `let v0 = ${base(vs, product(vs.slice(-2)))};`,
+    ...(qRegs ? [`var qr: array<${vecK ? "vec4<f32>" : "f32"}, ${QUERIES * W}>;`] : []),
+    ...qis.flatMap(qLoad),
+    `var acc: array<${vecV ? "vec4<f32>" : "f32"}, ${QUERIES * H}>;`,
+    `var m_run: array<f32, ${QUERIES}>;`,
+    `var l: array<f32, ${QUERIES}>;`,
+    ...qis.map((qi) => `m_run[${qi}] = -inf_f32();`),
+    `for (var s = 0u; s < ${S_}; s = s + 1u) {`,
+    `  var sc: array<f32, ${QUERIES}>;`,
+    `  for (var i = 0u; i < ${vecK ? `${W}u` : K_}; i = i + 1u) {`,
+    `    let kv = ${kRead};`,
+    ...qis.map((qi) =>
+      vecK
+        ? `    sc[${qi}] = sc[${qi}] + dot(${qRead(qi)}, kv);`
+        : `    sc[${qi}] = sc[${qi}] + ${qRead(qi)} * kv;`,
+    ),
     `  }`,
-    `  m_run = m_new;`,
+    `  var al: array<f32, ${QUERIES}>;`,
+    `  var ee: array<f32, ${QUERIES}>;`,
+    ...qis.flatMap(perQuery),
+    `  for (var j = 0u; j < ${H}u; j = j + 1u) {`,
+    `    let vj = vv[${vecV ? "v0 / 4u" : "v0"} + s * ${H}u + j];`,
+    ...qis.map(
+      (qi) => `    acc[${qi * H}u + j] = acc[${qi * H}u + j] * al[${qi}] + ee[${qi}] * vj;`,
+    ),
+    `  }`,
     `}`,
     ...top.lines,
-    ...fin.lines,
-    `for (var j = 0u; j < ${H}u; j = j + 1u) {`,
-    ...(vecV
-      ? [
-          `  let o = acc[j] / ${d};`,
-          `  out[row * ${hd}u + 4u * j] = o.x;`,
-          `  out[row * ${hd}u + 4u * j + 1u] = o.y;`,
-          `  out[row * ${hd}u + 4u * j + 2u] = o.z;`,
-          `  out[row * ${hd}u + 4u * j + 3u] = o.w;`,
-        ]
-      : [`  out[row * ${hd}u + j] = acc[j] / ${d};`]),
-    `}`,
+    ...qis.flatMap(store),
   ];
   ctx.dispatch(
     {
@@ -456,9 +507,18 @@ function emitAttention(ctx: EmitContext, group: Group): void {
       body: body.join("\n"),
     },
     [q, kSource, v, ...k.values, out],
-    { op: "ceil_div", args: [product(group.outer), ROW_WORKGROUP] },
+    {
+      op: "ceil_div",
+      args: [product([...batch, { op: "ceil_div", args: [T, QUERIES] }]), ROW_WORKGROUP],
+    },
   );
 }
+
+/**
+ * Query rows per invocation: each key and value row loaded serves all of them (on llvmpipe
+ * the loads are the cost; 4 cut them 4×). The accumulators are QUERIES × head size floats.
+ */
+const QUERIES = 4;
 
 /** Longest query row the attention kernel loads into registers once (else it reads memory). */
 const MAX_Q_REGS = 256;
