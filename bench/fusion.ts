@@ -19,8 +19,8 @@ import { measureTarget } from "../runtime/webgpu/target.js";
 
 const MODELS: { file: string; model: string; family: string }[] = [
   { file: "bench/fusion.arch", model: "BenchGPT", family: "GPT (d 256, 4 layers, T 128)" },
-  { file: "examples/hourglass_gpt.arch", model: "HourglassTiny", family: "hourglass FFN" },
-  { file: "examples/kat_vit.arch", model: "KATTiny", family: "KAN (GR-KAN)" },
+  { file: "examples/hourglass_gpt.arch", model: "HourglassGPTTiny", family: "hourglass FFN" },
+  { file: "examples/kat_vit.arch", model: "KATViTTiny", family: "KAN (GR-KAN)" },
   { file: "examples/dsm.arch", model: "DSMTiny", family: "spectrum mixer (DSM)" },
   { file: "examples/gmt.arch", model: "GMTTiny", family: "graph memory (GMT)" },
 ];
