@@ -86,7 +86,7 @@ describe("archc check", () => {
       {},
     );
     expect(r.diagnostics.map((d) => [d.code, d.location.file, d.message])).toEqual([
-      ["A0308", "--model", "d=768 must split evenly into heads=10"],
+      ["A0308", "--model", "MultiHeadAttention: d=768 must split evenly into heads=10"],
     ]);
     expect(r.diagnostics[0]!.related[0]!.location.file).toBe("stdlib/attention.arch");
   });

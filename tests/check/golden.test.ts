@@ -111,7 +111,11 @@ describe("semantic diagnostics (golden)", () => {
   it("reports a failed stdlib requirement at the user's use site, the stdlib as related info", () => {
     const { diagnostics } = check(`${DIR}/requires-failed-stdlib.arch`);
     expect(diagnostics.map((d) => [d.code, d.location.file, d.message])).toEqual([
-      ["A0308", `${DIR}/requires-failed-stdlib.arch`, "d=768 must split evenly into heads=10"],
+      [
+        "A0308",
+        `${DIR}/requires-failed-stdlib.arch`,
+        "MultiHeadAttention: d=768 must split evenly into heads=10",
+      ],
     ]);
     expect(diagnostics[0]!.related.map((r) => r.location.file)).toContain("stdlib/attention.arch");
   });

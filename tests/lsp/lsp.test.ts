@@ -113,7 +113,7 @@ model M = Mistery(d = 1)
     expect(d).toHaveLength(1);
     expect(d[0]!.code).toBe("A0308");
     expect(d[0]!.range).toEqual(r(1, 10, 1, 49));
-    expect(d[0]!.message).toContain("d=768 must split evenly into heads=10");
+    expect(d[0]!.message).toContain("MultiHeadAttention: d=768 must split evenly into heads=10");
     const rel = d[0]!.relatedInformation![0]!;
     expect(rel.location.uri).toMatch(/stdlib\/attention\.arch$/);
     expect(rel.location.range).toEqual(r(8, 11, 8, 39));
