@@ -2,7 +2,7 @@
  * Fused against unfused, in one run on one adapter (`npm run bench:fusion`): per model, the
  * dispatches per forward, the bytes its dispatches bind, the peak activation memory and the
  * forward latency (median of several runs after warm-up), for the unoptimized per-primitive
- * schedule (`--no-fuse`) and the optimized, fused one. Models: the issue's tiny GPT and one
+ * schedule (`--no-fuse`) and the optimized, fused one, their runs interleaved. Models: the issue's tiny GPT and one
  * tiny model of each stdlib family from examples/ (those present).
  *
  *   npm run build && npm run bench:fusion [-- --runs 7]
@@ -13,6 +13,7 @@ import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
 import { optimizeGraph } from "../compiler/opt/optimize.js";
 import { acquireDevice, type GpuDevice } from "../runtime/device/acquire.js";
 import type { Graph } from "../runtime/graph.js";
+import type { Tensor } from "../runtime/reference/tensor.js";
 import { exampleInputs, initParams } from "../runtime/init.js";
 import { WebGPUExecutor } from "../runtime/webgpu/executor.js";
 import { measureTarget } from "../runtime/webgpu/target.js";
@@ -36,35 +37,59 @@ interface Measure {
   ms: number;
 }
 
+interface Build {
+  ex: WebGPUExecutor;
+  times: number[];
+}
+
+/** Compiles and prepares one build (weights uploaded, warm-up runs done). */
+async function prepare(
+  gpu: GpuDevice,
+  graph: Graph,
+  inputs: Map<string, Tensor>,
+  fuse: boolean,
+): Promise<Build> {
+  const target = await measureTarget(gpu);
+  const schedule = compileSchedule(fuse ? optimizeGraph(graph) : graph, target, { fuse });
+  const ex = new WebGPUExecutor(gpu, schedule);
+  await ex.setParams(initParams(graph, 1));
+  for (let i = 0; i < 2; i++) await ex.run(inputs);
+  return { ex, times: [] };
+}
+
+/**
+ * Both builds, their runs interleaved (unfused, fused, unfused, ...) so that a change in the
+ * machine's load affects both alike; medians of RUNS each.
+ */
 async function measure(
   gpu: GpuDevice,
   graph: Graph,
   dims: Map<string, number>,
-  fuse: boolean,
-): Promise<Measure> {
-  const target = await measureTarget(gpu);
-  const schedule = compileSchedule(fuse ? optimizeGraph(graph) : graph, target, { fuse });
-  const ex = new WebGPUExecutor(gpu, schedule);
+): Promise<[Measure, Measure]> {
+  const inputs = exampleInputs(graph, dims, 1);
+  const builds = [
+    await prepare(gpu, graph, inputs, false),
+    await prepare(gpu, graph, inputs, true),
+  ];
   try {
-    await ex.setParams(initParams(graph, 1));
-    const inputs = exampleInputs(graph, dims, 1);
-    for (let i = 0; i < 2; i++) await ex.run(inputs);
-    const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      await ex.run(inputs);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    return {
-      dispatches: ex.lastRun!.dispatches,
-      kernels: new Set(ex.perRun.map((d) => d.kernel)).size,
-      bytes: ex.bytesBound(dims),
-      peak: ex.lastRun!.peakActivationBytes,
-      ms: times[Math.floor(times.length / 2)]!,
-    };
+    for (let i = 0; i < RUNS; i++)
+      for (const b of builds) {
+        const t = performance.now();
+        await b.ex.run(inputs);
+        b.times.push(performance.now() - t);
+      }
+    return builds.map(({ ex, times }) => {
+      times.sort((a, b) => a - b);
+      return {
+        dispatches: ex.lastRun!.dispatches,
+        kernels: new Set(ex.perRun.map((d) => d.kernel)).size,
+        bytes: ex.bytesBound(dims),
+        peak: ex.lastRun!.peakActivationBytes,
+        ms: times[Math.floor(times.length / 2)]!,
+      };
+    }) as [Measure, Measure];
   } finally {
-    ex.dispose();
+    for (const b of builds) b.ex.dispose();
   }
 }
 
@@ -73,7 +98,7 @@ const mib = (b: number) => (b / 2 ** 20).toFixed(2);
 async function main(): Promise<void> {
   const gpu = await acquireDevice();
   process.stdout.write(
-    `adapter: ${gpu.description}\nruns: median of ${RUNS} after 2 warm-up runs\n\n`,
+    `adapter: ${gpu.description}\nruns: median of ${RUNS} per build after 2 warm-up runs, the two builds' runs interleaved\n\n`,
   );
   const header =
     "| model | family | dispatches (unfused → fused) | ratio | MiB bound per forward | peak activations MiB | forward ms | speedup |";
@@ -89,10 +114,8 @@ async function main(): Promise<void> {
       continue;
     }
     const dims = runtimeSizes(loaded.graph, loaded.sizes, {});
-    process.stderr.write(`${m.model}: unfused...\n`);
-    const u = await measure(gpu, loaded.graph, dims, false);
-    process.stderr.write(`${m.model}: fused...\n`);
-    const f = await measure(gpu, loaded.graph, dims, true);
+    process.stderr.write(`${m.model}...\n`);
+    const [u, f] = await measure(gpu, loaded.graph, dims);
     rows.push(
       `| ${m.model} | ${m.family} | ${u.dispatches} → ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}× | ` +
         `${mib(u.bytes)} → ${mib(f.bytes)} | ${mib(u.peak)} → ${mib(f.peak)} | ` +
