@@ -121,6 +121,11 @@ export function evalDim(d: DimExpr, dims: ReadonlyMap<string, number>): number {
 }
 
 /** `T*2 + 1` */
+/** Where a node came from, for messages: `file:line:col (instance.path)`. */
+export function formatProvenance(s: Provenance | undefined, unknown = "(generated)"): string {
+  return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : unknown;
+}
+
 export function formatDimExpr(d: DimExpr): string {
   if (typeof d === "number" || typeof d === "string") return String(d);
   const a = formatDimExpr(d.args[0]);

@@ -4,7 +4,14 @@
  * against. Runtime dims are bound from the input shapes; runtime checks are evaluated first;
  * values are freed after their last use.
  */
-import { evalDim, type Attr, type DimExpr, type Graph, type GraphNode } from "../graph.js";
+import {
+  evalDim,
+  formatProvenance,
+  type Attr,
+  type DimExpr,
+  type Graph,
+  type GraphNode,
+} from "../graph.js";
 import { bindDims, RunError, runChecks } from "../bind.js";
 import { KERNELS } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
@@ -41,10 +48,7 @@ function evalAttrs(node: GraphNode, dims: ReadonlyMap<string, number>): GraphNod
   return attrs;
 }
 
-function where(node: GraphNode): string {
-  const s = node.source;
-  return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : "(unknown place)";
-}
+const where = (node: GraphNode) => formatProvenance(node.source, "(unknown place)");
 
 /**
  * Runs the graph. Parameters and inputs are checked by the caller (names, dtypes, shapes: see

@@ -12,7 +12,7 @@
  */
 import { bindDims, RunError, runChecks } from "../bind.js";
 import type { DType, Provenance } from "../graph.js";
-import { evalDim, type DimExpr } from "../graph.js";
+import { evalDim, formatProvenance, type DimExpr } from "../graph.js";
 import type { Tensor } from "../reference/tensor.js";
 import type { Dispatch, Schedule, ScheduleValue } from "../schedule.js";
 import { GPU_ELEMENT_BYTES } from "../schedule.js";
@@ -24,11 +24,7 @@ export { RunError };
 
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
-function where(source: Provenance | undefined): string {
-  return source
-    ? `${source.file}:${source.line}:${source.col}${source.path ? ` (${source.path})` : ""}`
-    : "(generated)";
-}
+const where = (source: Provenance | undefined) => formatProvenance(source);
 
 /** Buffers by byte size, reused across dispatches and runs. */
 class BufferPool {

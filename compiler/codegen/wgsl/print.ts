@@ -2,13 +2,11 @@
  * A compiled schedule as text, for `archc build --emit schedule` (the kernel list) and
  * `--emit wgsl` (every distinct kernel's source). Stable for a given source and target.
  */
-import { formatDimExpr } from "../../../runtime/graph.js";
+import { formatDimExpr, formatProvenance } from "../../../runtime/graph.js";
 import type { Provenance } from "../../../runtime/graph.js";
 import type { Schedule } from "../../../runtime/schedule.js";
 
-function where(s: Provenance | undefined): string {
-  return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : "(generated)";
-}
+const where = (s: Provenance | undefined) => formatProvenance(s);
 
 /**
  * One line per dispatch: index, kernel, op, workgroups, bound values, source span; a fused

@@ -4,7 +4,14 @@
  * becomes one kernel (fuse/emit.ts); ungrouped nodes keep their op's kernel. Kernels with the
  * same WGSL are shared, so the twelve layers of a model compile each distinct kernel once.
  */
-import type { DimExpr, Graph, GraphNode, Provenance, TensorSpec } from "../../../runtime/graph.js";
+import {
+  formatProvenance,
+  type DimExpr,
+  type Graph,
+  type GraphNode,
+  type Provenance,
+  type TensorSpec,
+} from "../../../runtime/graph.js";
 import type {
   Dispatch,
   FusedOp,
@@ -165,10 +172,7 @@ function kernelComment(name: string, node: GraphNode, fused: FusedOp[] | undefin
   ].join("\n");
 }
 
-function where(node: { source?: Provenance }): string {
-  const s = node.source;
-  return s ? `${s.file}:${s.line}:${s.col}${s.path ? ` (${s.path})` : ""}` : "(generated)";
-}
+const where = (node: { source?: Provenance }) => formatProvenance(node.source);
 
 /** The dims uniform: one u32 per runtime dim (a placeholder when there are none). */
 function dimsHeader(dims: readonly string[]): string {
