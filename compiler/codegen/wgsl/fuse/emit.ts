@@ -17,6 +17,7 @@ import { valueFold } from "../ops/reduce.js";
 import {
   broadcastOffset,
   constDim,
+  dimI32,
   dimU32,
   literal,
   load,
@@ -124,7 +125,12 @@ class FusedKernel {
     if (known) return known;
     let expr: string;
     let name: string;
-    if (!n) {
+    const index = n ? undefined : this.arangeIndex(v, rank);
+    if (index !== undefined) {
+      // Positions are computed, not loaded (the causal mask's aranges).
+      expr = index;
+      name = `x${this.local(v)}${rank === this.domain.length ? "" : `_r${rank}`}${scope.suffix}`;
+    } else if (!n) {
       expr = load(t.dtype, `${this.input(v)}[${this.offset(t.shape, scope, rank)}]`);
       name = `x${this.local(v)}${rank === this.domain.length ? "" : `_r${rank}`}${scope.suffix}`;
     } else if (ELEMENTWISE_OPS.has(n.op)) {
@@ -141,6 +147,22 @@ class FusedKernel {
     scope.lines.push(`let ${name} = ${expr};`);
     scope.names.set(key, name);
     return name;
+  }
+
+  /**
+   * An `arange` (or a reshape of one that keeps one non-1 axis) read at the current element is
+   * its start plus the element's coordinate on that axis: no load. Undefined otherwise.
+   */
+  private arangeIndex(v: number, rank: number): string | undefined {
+    let p = this.ctx.producer(v);
+    if (p?.op === "reshape") p = this.ctx.producer(p.inputs[0]!);
+    if (p?.op !== "arange") return undefined;
+    const shape = this.ctx.type(v).shape;
+    const axes = shape.map((d, i) => (constDim(d) === 1 ? -1 : i)).filter((i) => i >= 0);
+    if (axes.length > 1) return undefined;
+    const start = dimI32(p.attrs.start as DimExpr);
+    if (axes.length === 0) return start;
+    return `(${start} + i32(c${rank - shape.length + axes[0]!}))`;
   }
 
   /**
