@@ -342,12 +342,12 @@ function tiledMatmul(
   const acc = (r: number, c: number) => `acc${r}_${c}`;
   const body = [
     `if (gid >= ${dimU32(tiles)}) { return; }`,
-    `// Tile (batch q, rows i0.., columns j0..); neighbours share rows of A.`,
+    `// Tile (batch q, rows i0.., columns j0..); neighbours share columns of B.`,
     `let per = ${dimU32(product([tilesM, tilesN]))};`,
     `let q = gid / per;`,
     `let t = gid % per;`,
-    `let i0 = (t / ${dimU32(tilesN)}) * ${tm}u;`,
-    `let j0 = (t % ${dimU32(tilesN)}) * ${tn}u;`,
+    `let i0 = (t % ${dimU32(tilesM)}) * ${tm}u;`,
+    `let j0 = (t / ${dimU32(tilesM)}) * ${tn}u;`,
     unravel("q", p.batch, "bq"),
     `let sa = ${broadcastOffset(p.batchA, p.batch.length, "bq")};`,
     `let sb = ${broadcastOffset(p.batchB, p.batch.length, "bq")};`,
