@@ -161,6 +161,30 @@ export class GraphBuilder implements Emitter {
     return outputs;
   }
 
+  /**
+   * A dim known only at run time (`T - 1`) used as a number: `arange` of one element starting at
+   * the dim (its start is a dim expression the runtime evaluates), viewed as rank 0, cast.
+   */
+  private runtimeScalar(
+    d: Dim,
+    dtype: TensorType["dtype"],
+    source: Provenance,
+    where: Location,
+  ): number {
+    const one = Dim.const(1);
+    const [ids] = this.node(
+      "arange",
+      [],
+      [{ dtype: "i32", shape: [one] }],
+      { start: dimExpr(d) },
+      source,
+      where,
+    );
+    const [scalar] = this.node("reshape", [ids!], [{ dtype: "i32", shape: [] }], {}, source, where);
+    if (dtype === "i32") return scalar!;
+    return this.node("cast", [scalar!], [{ dtype, shape: [] }], { dtype }, source, where)[0]!;
+  }
+
   /** A number literal as a rank-0 constant of the dtype its operation gave it. */
   private constant(
     value: number | boolean,
@@ -220,8 +244,11 @@ export class GraphBuilder implements Emitter {
   ): number | undefined {
     if (b.kind === "tensor" && b.weak) {
       const w = b.weak;
-      const value = w.kind === "int" ? (w.value.value ?? NaN) : w.value;
-      return this.constant(value, scalarDtype ?? b.type.dtype, source, where);
+      const dtype = scalarDtype ?? b.type.dtype;
+      if (w.kind === "int" && w.value.value === undefined)
+        return this.runtimeScalar(w.value, dtype, source, where);
+      const value = w.kind === "int" ? w.value.value! : w.value;
+      return this.constant(value, dtype, source, where);
     }
     if (v?.kind === "tensor") return v.id;
     return undefined;

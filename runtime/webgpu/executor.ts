@@ -165,7 +165,7 @@ export class WebGPUExecutor {
   }
 
   /**
-   * Which dispatches depend on parameters alone (and have static sizes): the greatest set
+   * Which dispatches depend on parameters alone (static sizes, no runtime dims): the greatest set
    * closed under "reads only parameters and values written only by such dispatches".
    */
   private splitConstantWork(): void {
@@ -177,7 +177,11 @@ export class WebGPUExecutor {
     for (const d of s.dispatches)
       for (const w of this.writes(d))
         writers.set(this.base(w), [...(writers.get(this.base(w)) ?? []), d]);
-    let candidates = new Set(s.dispatches.filter((d) => typeof d.workgroups === "number"));
+    // A kernel that reads the runtime dims (an arange starting at T - 1) depends on the run.
+    const readsDims = (d: Dispatch) => /\bdims\.d_/.test(s.kernels[d.kernel]!.wgsl);
+    let candidates = new Set(
+      s.dispatches.filter((d) => typeof d.workgroups === "number" && !readsDims(d)),
+    );
     for (;;) {
       const constantValue = (v: number): boolean => {
         const b = this.base(v);
