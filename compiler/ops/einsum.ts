@@ -14,8 +14,9 @@
  * Decisions:
  * - The output (`-> ...`) is required: NumPy's implicit output (sorted indices that appear once)
  *   is not supported.
- * - An index repeated within one operand (a diagonal, `"ii->i"`) is refused, and so is an
- *   index repeated in the output.
+ * - An index repeated within one operand reads its diagonal (`"ii->i"`, `"ii->"` the trace), as
+ *   NumPy and the IR (spec/ir.md) do; its sizes must agree. An index repeated in the output is
+ *   refused.
  * - Sizes of one index must agree exactly (by the checker's dim equality); a size-1 dim does not
  *   broadcast against an index of another size. Only the dims under `...` broadcast (NumPy
  *   rules), and when any operand's `...` covers at least one dim the output must have `...`.
@@ -102,22 +103,23 @@ export function parseEinsum(
   const names = [...rawInputs, rawOutput].some((t) => /\S\s+\S/.test(t.trim()));
   const inputs = rawInputs.map((t) => parseTerm(t, names, op, arg));
   const output = parseTerm(rawOutput, names, op, arg);
-  const check = (t: Term, where: string, diagonal: boolean) => {
+  /** One "..." per term; in the output (not in an operand: a diagonal) each index once. */
+  const check = (t: Term, where: string, output: boolean) => {
     const seen = new Set<string>();
     for (const n of t.names) {
-      if (seen.has(n)) {
+      if (seen.has(n) && (n === ELLIPSIS || output)) {
         fail(
           n === ELLIPSIS
             ? `${op}: ${where} ${JSON.stringify(t.text)} has more than one "..."`
-            : `${op}: index ${n} appears twice in ${where} ${JSON.stringify(t.text)}${diagonal ? " (diagonals are not supported)" : ""}`,
+            : `${op}: index ${n} appears twice in ${where} ${JSON.stringify(t.text)}`,
           arg,
         );
       }
       seen.add(n);
     }
   };
-  inputs.forEach((t, i) => check(t, `operand ${i}'s subscripts`, true));
-  check(output, "the output", false);
+  inputs.forEach((t, i) => check(t, `operand ${i}'s subscripts`, false));
+  check(output, "the output", true);
   const known = new Set(inputs.flatMap((t) => t.names));
   for (const n of output.names) {
     if (n !== ELLIPSIS && !known.has(n)) {

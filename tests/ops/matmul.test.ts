@@ -95,6 +95,9 @@ describe("einsum", () => {
     expect(shapeOf("einsum", str("ij, jk -> ik"), f32(2, 3), f32(3, 4))).toBe("f32[2, 4]");
     expect(shapeOf("einsum", str("ij->ji"), f32(2, 3))).toBe("f32[3, 2]");
     expect(shapeOf("einsum", str("ij->"), f32(2, 3))).toBe("f32[]");
+    // Diagonals and traces, as NumPy and the IR.
+    expect(shapeOf("einsum", str("ii->i"), f32(3, 3))).toBe("f32[3]");
+    expect(shapeOf("einsum", str("bii->b"), f32(B, "d", "d"))).toBe("f32[B]");
     expect(shapeOf("einsum", str(",i->i"), f32(), f32(3))).toBe("f32[3]");
     expect(shapeOf("einsum", str("bhqd,bhkd->bhqk"), f32(B, 4, T, 8), f32(B, 4, S, 8))).toBe(
       "f32[B, 4, T, S]",
@@ -152,11 +155,10 @@ describe("einsum", () => {
     expect(spec("b t-1, d -> b", f32(2, 3)).message).toBe(
       'einsum: "t-1" is not an index name (in the term "b t-1")',
     );
-    expect(spec("ii->i", f32(3, 3))).toEqual({
-      message:
-        'einsum: index i appears twice in operand 0\'s subscripts "ii" (diagonals are not supported)',
-      arg: "spec",
-    });
+    // A repeated index in one operand is its diagonal; its two sizes must agree.
+    expect(spec("ii->i", f32(3, 4)).message).toMatch(
+      /einsum: index i has size 3 in operand 0 .* but 4 in operand 0/,
+    );
     expect(spec("ij->ii", f32(3, 3)).message).toBe(
       'einsum: index i appears twice in the output "ii"',
     );

@@ -1,4 +1,6 @@
 /**
+ * Lowering corner cases, checked on the reference and on WebGPU.
+ *
  * A runtime dim used as a number (`x * (T - 1) + B`) is computed at run time: it once lowered to
  * a NaN constant, silently. Checked on the reference and on WebGPU, unfused and fused.
  */
@@ -36,5 +38,26 @@ describe("runtime dims as numbers", () => {
       expect(Array.from(y.data), `fuse ${fuse}`).toEqual(want);
       ex.dispose();
     }
+  });
+});
+
+describe("einsum diagonals", () => {
+  it("bii->bi and bii->b read the diagonal, on the reference and on WebGPU", async () => {
+    const { graph } = loadGraph("tests/ir/fixtures/einsum-diagonal.arch", "Trace(d = 3)", {})!;
+    const x = tensor(
+      "f32",
+      [2, 3, 3],
+      Array.from({ length: 18 }, (_, i) => i),
+    );
+    const ref = execute(graph, new Map(), new Map([["x", x]]));
+    expect(Array.from(ref.get("diag")!.data)).toEqual([0, 4, 8, 9, 13, 17]);
+    expect(Array.from(ref.get("trace")!.data)).toEqual([12, 39]);
+    const g = await gpu();
+    const ex = new WebGPUExecutor(g, compileSchedule(graph, targetFor(g)));
+    await ex.setParams(new Map());
+    const out = await ex.run(new Map([["x", x]]));
+    expect(Array.from(out.get("diag")!.data)).toEqual([0, 4, 8, 9, 13, 17]);
+    expect(Array.from(out.get("trace")!.data)).toEqual([12, 39]);
+    ex.dispose();
   });
 });
