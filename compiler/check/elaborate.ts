@@ -5,6 +5,7 @@
  * `archc check` (diagnostics), `archc info` (parameters, FLOPs) and graph building (an Emitter
  * records each primitive it applies).
  */
+import { parseExpression } from "../../grammar/parse.js";
 import type * as A from "../../grammar/ast.js";
 import type { Location } from "../diagnostics/diagnostic.js";
 import { Dim, DimOverflowError } from "../shapes/dim.js";
@@ -1170,12 +1171,12 @@ export class Elaborator {
         return out + raw.slice(i);
       }
       const hole = raw.slice(i + 1, close).trim();
-      const v = env.statics.get(hole) ?? env.dims?.get(hole);
+      const v = env.statics.get(hole) ?? env.dims?.get(hole) ?? this.holeValue(hole, env);
       if (v) out += shortValue(v);
       else {
         this.report(
           "A0315",
-          `'{${hole}}' in a requires message must name a hyperparameter or let`,
+          `'{${hole}}' in a requires message must be a compile-time expression of the hyperparameters and lets`,
           env,
           s.span,
         );
@@ -1184,6 +1185,29 @@ export class Elaborator {
       i = close;
     }
     return out;
+  }
+
+  /**
+   * A `{hole}` that is an expression (`{range[0]}`, `{d / heads}`): parsed on its own and
+   * evaluated at compile time. Undefined, with nothing reported, when it does not parse or is not
+   * a compile-time value (the caller reports A0315 at the message). Tool hooks do not see it: its
+   * spans are offsets in the hole, not in the file.
+   */
+  private holeValue(hole: string, env: Env): Value | undefined {
+    const parsed = parseExpression(hole, "requires message");
+    if (!parsed.expr) return undefined;
+    const mark = this.checker.mark();
+    const emitter = this.emitter;
+    this.emitter = NO_EMITTER;
+    try {
+      const v = this.evaluate(parsed.expr, env, false);
+      const ok =
+        this.checker.errorsSince(mark) === 0 && v.kind !== "unknown" && v.kind !== "tensor";
+      return ok ? v : undefined;
+    } finally {
+      this.checker.rollback(mark);
+      this.emitter = emitter;
+    }
   }
 
   private members(list: A.Member[], inst: Instance, env: Env, early: Set<A.RequiresDecl>): void {
