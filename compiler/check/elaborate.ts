@@ -1107,7 +1107,8 @@ export class Elaborator {
     }
     // A failed requirement explains what is wrong; what depends on it would only add noise.
     if (!met) return undefined;
-    this.members(decl.members, inst, env, early);
+    // A later requirement (on a let) that fails stops the instance the same way.
+    if (!this.members(decl.members, inst, env, early)) return undefined;
     this.emitter.observeInstance?.(inst);
     return inst;
   }
@@ -1210,10 +1211,11 @@ export class Elaborator {
     }
   }
 
-  private members(list: A.Member[], inst: Instance, env: Env, early: Set<A.RequiresDecl>): void {
+  /** The members in order; false, and the rest skipped, once a requirement fails. */
+  private members(list: A.Member[], inst: Instance, env: Env, early: Set<A.RequiresDecl>): boolean {
     for (const m of list) {
       try {
-        this.oneMember(m, inst, env, early);
+        if (!this.oneMember(m, inst, env, early)) return false;
       } catch (err) {
         if (!(err instanceof DimOverflowError)) throw err;
         this.report("A0503", err.message, env, m.span, {
@@ -1221,13 +1223,15 @@ export class Elaborator {
         });
       }
     }
+    return true;
   }
 
-  private oneMember(m: A.Member, inst: Instance, env: Env, early: Set<A.RequiresDecl>): void {
+  /** One member; false when it is a requirement that does not hold. */
+  private oneMember(m: A.Member, inst: Instance, env: Env, early: Set<A.RequiresDecl>): boolean {
     {
       switch (m.kind) {
         case "Requires":
-          if (!early.has(m)) this.requirement(m, env);
+          if (!early.has(m)) return this.requirement(m, env);
           break;
         case "Let":
           this.blockLet(m, inst, env);
@@ -1244,11 +1248,12 @@ export class Elaborator {
           if (b === undefined) {
             // Unknown (a block checked on its own): declare both branches' members.
             if (inst.generic) {
-              this.members(m.then, inst, env, early);
-              if (m.else) this.members(m.else, inst, env, early);
+              const a = this.members(m.then, inst, env, early);
+              const c = m.else ? this.members(m.else, inst, env, early) : true;
+              return a && c;
             }
-          } else if (b) this.members(m.then, inst, env, early);
-          else if (m.else) this.members(m.else, inst, env, early);
+          } else if (b) return this.members(m.then, inst, env, early);
+          else if (m.else) return this.members(m.else, inst, env, early);
           break;
         }
         case "Tie":
@@ -1265,6 +1270,7 @@ export class Elaborator {
           break;
       }
     }
+    return true;
   }
 
   private declareMember(name: A.Ident, v: Value, inst: Instance, env: Env): boolean {
