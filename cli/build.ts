@@ -2,7 +2,12 @@
  * `archc build FILE -m MODEL --emit WHAT [--set S=1]`: the model's graph in the text form of
  * spec/ir.md (`ir`) or as JSON (`ir-json`); its WebGPU schedule (`schedule`: one line per
  * dispatch) or kernels (`wgsl`), compiled for WebGPU's default limits (spec/runtime.md).
+ *
+ * `archc build FILE -m MODEL --target ts -o DIR`: a TypeScript class running the model on WebGPU
+ * (spec/codegen-ts.md), written as DIR/Name.ts and DIR/index.ts.
  */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { CodegenError, DEFAULT_TARGET } from "../compiler/codegen/wgsl/context.js";
 import { printKernels, printSchedule } from "../compiler/codegen/wgsl/print.js";
 import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
@@ -12,19 +17,46 @@ import { serializeGraph, type Graph } from "../runtime/graph.js";
 import { parseSizes } from "./info.js";
 import { loadGraph } from "./model-files.js";
 
-export function buildCommand(
-  file: string,
-  opts: { model: string; emit: string; set: string[]; fuse?: boolean },
-): number {
+export interface BuildOptions {
+  model: string;
+  /** What to print (`ir`, `ir-json`, `schedule`, `wgsl`); the alternative to `target`. */
+  emit?: string;
+  /** What to generate into `output` (`ts`); the alternative to `emit`. */
+  target?: string;
+  output?: string;
+  set: string[];
+  fuse?: boolean;
+}
+
+export const TARGETS = ["ts"] as const;
+
+export async function buildCommand(file: string, opts: BuildOptions): Promise<number> {
+  const usage = (message: string) => {
+    process.stderr.write(`archc build: ${message}\n`);
+    return 2;
+  };
+  if (opts.emit !== undefined && opts.target !== undefined)
+    return usage("--emit and --target are alternatives: give one");
+  if (opts.emit === undefined && opts.target === undefined)
+    return usage(
+      `give --emit (${Object.keys(EMITS).join(", ")}) to print, or --target (${TARGETS.join(", ")}) -o DIR to generate code`,
+    );
   const set = parseSizes(opts.set);
   if (!set) return 2;
-  const emit = EMITS[opts.emit];
-  if (!emit) {
-    process.stderr.write(
-      `archc build: --emit ${opts.emit} is not available; available: ${Object.keys(EMITS).join(", ")}\n`,
-    );
-    return 2;
+  if (opts.target !== undefined) {
+    if (!(TARGETS as readonly string[]).includes(opts.target))
+      return usage(`--target ${opts.target} is not available; available: ${TARGETS.join(", ")}`);
+    if (opts.output === undefined)
+      return usage(`--target ${opts.target} writes files: give the directory with -o DIR`);
+    if (opts.fuse === false) return usage("--no-fuse applies to --emit only");
+    return buildTs(file, opts.model, set, opts.output);
   }
+  if (opts.output !== undefined) return usage("-o applies to --target; --emit prints to stdout");
+  const emit = EMITS[opts.emit!];
+  if (!emit)
+    return usage(
+      `--emit ${opts.emit} is not available; available: ${Object.keys(EMITS).join(", ")}`,
+    );
   const loaded = loadGraph(file, opts.model, set);
   if (!loaded) return 1;
   try {
@@ -35,6 +67,47 @@ export function buildCommand(
     return 1;
   }
   return 0;
+}
+
+/** Writes the model's TypeScript class and index into `dir`, and lists what it wrote. */
+async function buildTs(
+  file: string,
+  model: string,
+  set: Record<string, number>,
+  dir: string,
+): Promise<number> {
+  const loaded = loadGraph(file, model, set);
+  if (!loaded) return 1;
+  // Loaded here, not at startup: ts-morph brings the TypeScript compiler (about a second).
+  const { generateModelTs } = await import("../compiler/codegen/ts/generate.js");
+  const { modelConfig } = await import("../compiler/codegen/ts/config.js");
+  let files;
+  try {
+    files = await generateModelTs({
+      schedule: schedule(loaded.graph, true),
+      config: modelConfig(file, model),
+      source: relative(process.cwd(), file) || file,
+      version: archcVersion(),
+    });
+  } catch (e) {
+    if (!(e instanceof CodegenError)) throw e;
+    process.stderr.write(`archc build: ${e.message}\n`);
+    return 1;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const f of files) writeFileSync(join(dir, f.path), f.text);
+  } catch (e) {
+    process.stderr.write(`archc build: cannot write to ${dir}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  for (const f of files) process.stdout.write(`wrote ${join(dir, f.path)}\n`);
+  return 0;
+}
+
+function archcVersion(): string {
+  const url = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
 }
 
 /** The WebGPU schedule for WebGPU's default limits: optimized and fused unless `--no-fuse`. */

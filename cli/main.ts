@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { checkCommand } from "./check.js";
 import { fmtCommand } from "./fmt.js";
-import { buildCommand } from "./build.js";
+import { buildCommand, type BuildOptions } from "./build.js";
 import { infoCommand } from "./info.js";
 import { initCommand } from "./init.js";
 import { runCommand, type RunOptions } from "./run.js";
@@ -115,14 +115,18 @@ program
 
 program
   .command("build")
-  .description("compile a model; today: print its graph IR or its WebGPU schedule and kernels")
+  .description(
+    "compile a model: print its graph IR, WebGPU schedule or kernels (--emit), or generate a TypeScript class (--target ts)",
+  )
   .argument("<file>", "the .arch file")
   .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
-  .requiredOption("--emit <what>", "what to print: ir, ir-json, schedule or wgsl")
+  .option("--emit <what>", "what to print: ir, ir-json, schedule or wgsl")
+  .option("--target <target>", "what to generate instead: ts (a TypeScript model class)")
+  .option("-o, --output <dir>", "--target: the directory to write into")
   .option("--set <sizes...>", "sizes that fix a variadic input's rank, e.g. S1=2,S2=16", [])
   .option("--no-fuse", "schedule and wgsl: one kernel per primitive, no optimizer")
-  .action((file: string, opts: { model: string; emit: string; set: string[]; fuse: boolean }) => {
-    process.exitCode = buildCommand(file, opts);
+  .action(async (file: string, opts: BuildOptions) => {
+    process.exitCode = await buildCommand(file, opts);
   });
 
 program
