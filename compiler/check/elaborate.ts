@@ -1545,17 +1545,24 @@ export class Elaborator {
     if (v.kind === "list" || v.kind === "tuple") {
       const shape = listShape(v);
       const want = type.shape.map((d) => d.value);
-      if (!shape || shape.length !== want.length || shape.some((n, i) => n !== want[i])) {
+      // The values fill the parameter, or its trailing dims and repeat over the leading ones
+      // (one row of coefficients for every group).
+      const lead = shape ? want.length - shape.length : -1;
+      if (!shape || lead < 0 || shape.some((n, i) => n !== want[lead + i])) {
         this.report(
           "A0312",
           `the initializer's values have shape ${shape ? `[${shape.join(", ")}]` : "that is ragged"}, the parameter ${formatShape(type.shape)}`,
           env,
           e.span,
+          { help: "give values of the parameter's shape, or of its trailing dims to repeat them" },
         );
         return undefined;
       }
       const values = flattenNumbers(v);
-      return values ? { kind: "values", values } : undefined;
+      const copies = want.slice(0, lead).reduce<number>((a, b) => a * (b ?? 0), 1);
+      return values
+        ? { kind: "values", values: Array.from({ length: copies }, () => values).flat() }
+        : undefined;
     }
     this.report("A0312", `not an initializer: ${describe(v)}`, env, e.span, {
       help: "use normal(mean, std), trunc_normal(mean, std, a, b), uniform(low, high), zeros, ones, a number or a list",

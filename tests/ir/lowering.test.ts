@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { loadGraph } from "../../cli/model-files.js";
 import { compileSchedule } from "../../compiler/codegen/wgsl/schedule.js";
 import { optimizeGraph } from "../../compiler/opt/optimize.js";
+import { initParams } from "../../runtime/init.js";
 import { execute } from "../../runtime/reference/execute.js";
 import { tensor } from "../../runtime/reference/tensor.js";
 import { WebGPUExecutor } from "../../runtime/webgpu/executor.js";
@@ -59,5 +60,14 @@ describe("einsum diagonals", () => {
     expect(Array.from(out.get("diag")!.data)).toEqual([0, 4, 8, 9, 13, 17]);
     expect(Array.from(out.get("trace")!.data)).toEqual([12, 39]);
     ex.dispose();
+  });
+});
+
+describe("list initializers", () => {
+  it("a list of the trailing dims repeats over the leading ones", () => {
+    const { graph } = loadGraph("tests/ir/fixtures/tiled-init.arch", "Rows(groups = 3)", {})!;
+    const params = initParams(graph, 0);
+    expect(Array.from(params.get("table")!.data)).toEqual([0.5, -1.5, 0.5, -1.5, 0.5, -1.5]);
+    expect(Array.from(params.get("exact")!.data)).toEqual([3, 4]);
   });
 });
