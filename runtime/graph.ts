@@ -10,14 +10,12 @@ import type { InitSpec } from "./random.js";
 
 export type DType = "f32" | "i32" | "bool";
 
+/** The operations of dim expressions. */
+export type DimOp =
+  "add" | "mul" | "div" | "floor_div" | "ceil_div" | "mod" | "maximum" | "minimum";
+
 /** A dim: a constant, a runtime dim's name, or an operation on dims. */
-export type DimExpr =
-  | number
-  | string
-  | {
-      op: "add" | "mul" | "div" | "floor_div" | "ceil_div" | "mod" | "maximum" | "minimum";
-      args: [DimExpr, DimExpr];
-    };
+export type DimExpr = number | string | { op: DimOp; args: [DimExpr, DimExpr] };
 
 export interface TensorSpec {
   dtype: DType;
@@ -99,14 +97,18 @@ export function evalDim(d: DimExpr, dims: ReadonlyMap<string, number>): number {
   }
   const a = evalDim(d.args[0], dims);
   const b = evalDim(d.args[1], dims);
-  switch (d.op) {
+  if (d.op === "div" && (b === 0 || a % b !== 0)) throw new Error(`${a} is not divisible by ${b}`);
+  return applyDimOp(d.op, a, b);
+}
+
+/** One dim operation on numbers (`div` floors: callers that need exactness check it first). */
+export function applyDimOp(op: DimOp, a: number, b: number): number {
+  switch (op) {
     case "add":
       return a + b;
     case "mul":
       return a * b;
     case "div":
-      if (b === 0 || a % b !== 0) throw new Error(`${a} is not divisible by ${b}`);
-      return a / b;
     case "floor_div":
       return Math.floor(a / b);
     case "ceil_div":

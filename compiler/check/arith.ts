@@ -5,6 +5,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { Dim } from "../shapes/dim.js";
+import { COMPILE_TIME_FUNCTIONS } from "./builtins.js";
 import { describe, type Value, UNKNOWN } from "./values.js";
 
 /** A float whose value depends on a symbol (NaN): arithmetic and shapes go on. */
@@ -185,19 +186,7 @@ export function staticUnary(op: A.UnaryOp, v: Value): ArithResult {
   return fail(`'!' needs a bool, got ${describe(v)}`);
 }
 
-const STATIC_FUNCTIONS = new Set([
-  "sqrt",
-  "exp",
-  "log",
-  "abs",
-  "maximum",
-  "minimum",
-  "floor_div",
-  "ceil_div",
-  "round_up",
-  "int",
-  "float",
-]);
+const STATIC_FUNCTIONS: ReadonlySet<string> = new Set(COMPILE_TIME_FUNCTIONS);
 
 /** Compile-time functions on numbers (spec §6). Undefined result: not a compile-time call. */
 export function staticCall(name: string, args: Value[]): ArithResult | undefined {

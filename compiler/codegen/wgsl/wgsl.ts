@@ -3,7 +3,7 @@
  * expressions as u32 arithmetic on the dims uniform, and index arithmetic (row-major strides,
  * unravelling a linear index, broadcasting).
  */
-import type { DimExpr, DType } from "../../../runtime/graph.js";
+import { applyDimOp, type DimExpr, type DType } from "../../../runtime/graph.js";
 
 /** The WGSL type of one element in a buffer: bool is stored as u32 (0 or 1). */
 export function storageType(dtype: DType): string {
@@ -66,24 +66,7 @@ export function constDim(d: DimExpr): number | undefined {
   if (typeof d === "string") return undefined;
   const a = constDim(d.args[0]);
   const b = constDim(d.args[1]);
-  if (a === undefined || b === undefined) return undefined;
-  switch (d.op) {
-    case "add":
-      return a + b;
-    case "mul":
-      return a * b;
-    case "div":
-    case "floor_div":
-      return Math.floor(a / b);
-    case "ceil_div":
-      return Math.ceil(a / b);
-    case "mod":
-      return ((a % b) + b) % b;
-    case "maximum":
-      return Math.max(a, b);
-    case "minimum":
-      return Math.min(a, b);
-  }
+  return a === undefined || b === undefined ? undefined : applyDimOp(d.op, a, b);
 }
 
 /**
