@@ -102,6 +102,14 @@ export const HARD_KEYWORDS = [
 ];
 export const CONTEXTUAL_KEYWORDS = [BlockKw, In, From, As, Of, With];
 
+/** The words of the reserved and of the contextual keywords (for editors and the language server). */
+export const RESERVED_WORDS: readonly string[] = HARD_KEYWORDS.map(
+  (t) => (t.PATTERN as RegExp).source,
+);
+export const CONTEXTUAL_WORDS: readonly string[] = CONTEXTUAL_KEYWORDS.map(
+  (t) => (t.PATTERN as RegExp).source,
+);
+
 export const Number = createToken({
   name: "Number",
   pattern: /\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d+)?/,

@@ -13,6 +13,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CompletionItemKind, type CompletionItem } from "vscode-languageserver";
 import type * as A from "../grammar/ast.js";
+import { CONTEXTUAL_WORDS, RESERVED_WORDS } from "../grammar/lexer.js";
 import {
   PRIMITIVE_NAMES,
   COMPILE_TIME_FUNCTIONS,
@@ -36,33 +37,7 @@ import { importable, importEdit, stdlibModules } from "./imports.js";
 import { occurrences, topTarget, type Occurrence, type Target } from "./names.js";
 import type { Analysis, Workspace } from "./workspace.js";
 
-const KEYWORDS = [
-  "import",
-  "block",
-  "interface",
-  "fn",
-  "model",
-  "param",
-  "layer",
-  "let",
-  "requires",
-  "else",
-  "tie",
-  "if",
-  "then",
-  "forward",
-  "return",
-  "repeat",
-  "stack",
-  "enum",
-  "true",
-  "false",
-  "from",
-  "as",
-  "of",
-  "with",
-  "in",
-];
+const KEYWORDS: readonly string[] = [...RESERVED_WORDS, ...CONTEXTUAL_WORDS];
 
 const KIND: Partial<Record<Target["kind"], CompletionItemKind>> = {
   block: CompletionItemKind.Class,

@@ -15,31 +15,12 @@ import {
   DocumentHighlightKind,
 } from "vscode-languageserver";
 import { BUILTIN_NAMES } from "../compiler/check/builtins.js";
+import { RESERVED_WORDS } from "../grammar/lexer.js";
 import { toRange } from "./convert.js";
 import { occurrenceAt, occurrences, type Occurrence, type Target } from "./names.js";
 import type { Analysis, Workspace } from "./workspace.js";
 
-const RESERVED = new Set([
-  "import",
-  "interface",
-  "fn",
-  "model",
-  "param",
-  "layer",
-  "let",
-  "requires",
-  "else",
-  "tie",
-  "if",
-  "then",
-  "forward",
-  "return",
-  "repeat",
-  "stack",
-  "enum",
-  "true",
-  "false",
-]);
+const RESERVED: ReadonlySet<string> = new Set(RESERVED_WORDS);
 
 function targetAt(a: Analysis, offset: number): Occurrence | undefined {
   return occurrenceAt(occurrences(a.module, a.scopes), offset);

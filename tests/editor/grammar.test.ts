@@ -5,7 +5,7 @@
  * stdlib/ and examples/ with both and require the grammar to agree with them.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import type { IToken, TokenType } from "chevrotain";
+import type { IToken } from "chevrotain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -21,10 +21,12 @@ import {
   At,
   BlockComment,
   CONTEXTUAL_KEYWORDS,
+  CONTEXTUAL_WORDS,
   HARD_KEYWORDS,
   LineComment,
   Number as NumberTok,
   StarStar,
+  RESERVED_WORDS,
   StringLit,
 } from "../../grammar/lexer.js";
 import { parse } from "../../grammar/parse.js";
@@ -41,9 +43,8 @@ const corpus = ["stdlib", "examples"].flatMap((dir) =>
     .map((f) => `${dir}/${f}`),
 );
 
-const word = (t: TokenType) => (t.PATTERN as RegExp).source;
-const HARD = HARD_KEYWORDS.map(word);
-const CONTEXTUAL = CONTEXTUAL_KEYWORDS.map(word);
+const HARD = [...RESERVED_WORDS];
+const CONTEXTUAL = [...CONTEXTUAL_WORDS];
 
 /** The scope each keyword gets where it is a keyword (the last scope of its token). */
 const KEYWORD_SCOPE: Record<string, string> = {
