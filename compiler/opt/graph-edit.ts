@@ -1,16 +1,20 @@
 /**
- * Small tools the optimizer's passes share: who uses a value, and a graph with some values
- * replaced by others (every use rewritten, the replaced values' producers left for DCE).
+ * Small tools the optimizer's passes and the fusion planner share: who makes and who reads a
+ * value, shape equality, and a graph with some values replaced by others (every use rewritten,
+ * the replaced values' producers left for DCE).
  */
 import type { DimExpr, Graph, GraphNode, TensorSpec } from "../../runtime/graph.js";
 
-/** For each value, the nodes that read it (by index), in order. */
-export function usesOf(graph: Graph): Map<number, number[]> {
-  const uses = new Map<number, number[]>();
-  graph.nodes.forEach((n, i) => {
-    for (const v of n.inputs) uses.set(v, [...(uses.get(v) ?? []), i]);
-  });
-  return uses;
+/** For each value, the nodes that read it, in graph order. */
+export function consumersOf(graph: Graph): Map<number, GraphNode[]> {
+  const consumers = new Map<number, GraphNode[]>();
+  for (const n of graph.nodes)
+    for (const v of n.inputs) {
+      const list = consumers.get(v);
+      if (list) list.push(n);
+      else consumers.set(v, [n]);
+    }
+  return consumers;
 }
 
 /** The node producing each value. */
@@ -35,14 +39,11 @@ export function substitute(graph: Graph, subst: ReadonlyMap<number, number>): Gr
   };
 }
 
-export function sameDim(a: DimExpr, b: DimExpr): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** True when two shapes are the same list of dim expressions. */
+export function sameShape(a: readonly DimExpr[], b: readonly DimExpr[]): boolean {
+  return a.length === b.length && a.every((d, i) => JSON.stringify(d) === JSON.stringify(b[i]));
 }
 
 export function sameType(a: TensorSpec, b: TensorSpec): boolean {
-  return (
-    a.dtype === b.dtype &&
-    a.shape.length === b.shape.length &&
-    a.shape.every((d, i) => sameDim(d, b.shape[i]!))
-  );
+  return a.dtype === b.dtype && sameShape(a.shape, b.shape);
 }

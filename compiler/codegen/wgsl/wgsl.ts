@@ -230,10 +230,7 @@ export function broadcastOffset(
   return terms.length === 0 ? "0u" : terms.join(" + ");
 }
 
-/** True when two shapes are the same list of dim expressions. */
-export function sameShape(a: readonly DimExpr[], b: readonly DimExpr[]): boolean {
-  return a.length === b.length && a.every((d, i) => JSON.stringify(d) === JSON.stringify(b[i]));
-}
+export { sameShape } from "../../opt/graph-edit.js";
 
 /** `f32[B, T, 64]` → `f32_BxTx64`, for kernel names. */
 export function shapeTag(dtype: DType, shape: readonly DimExpr[]): string {

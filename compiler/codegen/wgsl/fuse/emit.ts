@@ -426,7 +426,7 @@ function emitAttention(ctx: EmitContext, group: Group): void {
     ];
   };
   /** The normalized output rows of query qi (skipped past the last query). */
-  const store = (qi: number): string[] => {
+  const storeRows = (qi: number): string[] => {
     const fin: Scope = {
       suffix: "_end",
       lines: [],
@@ -513,7 +513,7 @@ function emitAttention(ctx: EmitContext, group: Group): void {
     `  }`,
     `}`,
     ...top.lines,
-    ...qis.flatMap(store),
+    ...qis.flatMap(storeRows),
   ];
   ctx.dispatch(
     {

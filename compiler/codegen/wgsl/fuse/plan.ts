@@ -20,6 +20,7 @@ import type { DimExpr, Graph, GraphNode } from "../../../../runtime/graph.js";
 import type { WgslTarget } from "../../../../runtime/schedule.js";
 import { sameShape, constDim, product } from "../wgsl.js";
 import { ELEMENTWISE_OPS } from "../ops/elementwise.js";
+import { consumersOf, producersOf } from "../../../opt/graph-edit.js";
 import { matchSoftmax, type SoftmaxForm } from "./softmax.js";
 
 export type FusedKind = "map" | "row";
@@ -74,11 +75,8 @@ function trailingReduction(n: GraphNode, inputShape: readonly DimExpr[]): number
 }
 
 export function planFusion(graph: Graph, target: WgslTarget): Group[] {
-  const producer = new Map<number, GraphNode>();
-  for (const n of graph.nodes) for (const v of n.outputs) producer.set(v, n);
-  const consumers = new Map<number, GraphNode[]>();
-  for (const n of graph.nodes)
-    for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
+  const producer = producersOf(graph);
+  const consumers = consumersOf(graph);
   const graphOutputs = new Set(graph.outputs.map((o) => o.value));
   const typeOf = (v: number) => {
     const p = producer.get(v);
