@@ -137,6 +137,17 @@ export function compileSchedule(
     emitGroup(contextFor(anchor, group), group);
   }
 
+  // Only values the run touches: a fused kernel's intermediates never exist as buffers.
+  const used = new Set<number>([
+    ...graph.inputs.map((i) => i.value),
+    ...graph.params.map((p) => p.value),
+    ...graph.outputs.map((o) => o.value),
+    ...dispatches.flatMap((d) => d.bindings),
+  ]);
+  for (const v of [...used]) {
+    const base = values.get(v)?.viewOf;
+    if (base !== undefined) used.add(base);
+  }
   return {
     version: 1,
     model: graph.model,
@@ -145,7 +156,7 @@ export function compileSchedule(
     params: graph.params.map((p) => ({ path: p.path, value: p.value, type: p.type })),
     outputs: graph.outputs,
     checks: graph.checks,
-    values: [...values.values()].sort((a, b) => a.id - b.id),
+    values: [...values.values()].filter((v) => used.has(v.id)).sort((a, b) => a.id - b.id),
     kernels,
     dispatches,
   };
