@@ -3,22 +3,22 @@
  * spec/ir.md (`ir`) or as JSON (`ir-json`); its WebGPU schedule (`schedule`: one line per
  * dispatch) or kernels (`wgsl`), compiled for WebGPU's default limits (spec/runtime.md).
  *
- * `archc build FILE -m MODEL --target ts -o DIR`: a TypeScript class running the model on WebGPU
- * (spec/codegen-ts.md), written as DIR/Name.ts and DIR/index.ts.
+ * `archc build FILE [-m MODEL] --target ts -o DIR [--capture PATHS]`: TypeScript classes running
+ * the model (every model of the file without -m) on WebGPU (spec/codegen-ts.md; build-ts.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
 import { CodegenError, DEFAULT_TARGET } from "../compiler/codegen/wgsl/context.js";
 import { printKernels, printSchedule } from "../compiler/codegen/wgsl/print.js";
 import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
 import { printGraph } from "../compiler/ir/print.js";
 import { optimizeGraph } from "../compiler/opt/optimize.js";
 import { serializeGraph, type Graph } from "../runtime/graph.js";
+import { buildTs } from "./build-ts.js";
 import { parseSizes } from "./info.js";
 import { loadGraph } from "./model-files.js";
 
 export interface BuildOptions {
-  model: string;
+  /** Required with `emit`; with `target ts`, every model of the file when absent. */
+  model?: string;
   /** What to print (`ir`, `ir-json`, `schedule`, `wgsl`); the alternative to `target`. */
   emit?: string;
   /** What to generate into `output` (`ts`); the alternative to `emit`. */
@@ -26,6 +26,8 @@ export interface BuildOptions {
   output?: string;
   set: string[];
   fuse?: boolean;
+  /** `--target ts`: capture points to compile in (instance paths, `*` patterns, `all`). */
+  capture?: string[];
 }
 
 export const TARGETS = ["ts"] as const;
@@ -49,9 +51,11 @@ export async function buildCommand(file: string, opts: BuildOptions): Promise<nu
     if (opts.output === undefined)
       return usage(`--target ${opts.target} writes files: give the directory with -o DIR`);
     if (opts.fuse === false) return usage("--no-fuse applies to --emit only");
-    return buildTs(file, opts.model, set, opts.output);
+    return buildTs({ file, model: opts.model, set, dir: opts.output, capture: opts.capture ?? [] });
   }
   if (opts.output !== undefined) return usage("-o applies to --target; --emit prints to stdout");
+  if ((opts.capture ?? []).length > 0) return usage("--capture applies to --target ts");
+  if (opts.model === undefined) return usage("--emit prints one model: give it with -m MODEL");
   const emit = EMITS[opts.emit!];
   if (!emit)
     return usage(
@@ -67,47 +71,6 @@ export async function buildCommand(file: string, opts: BuildOptions): Promise<nu
     return 1;
   }
   return 0;
-}
-
-/** Writes the model's TypeScript class and index into `dir`, and lists what it wrote. */
-async function buildTs(
-  file: string,
-  model: string,
-  set: Record<string, number>,
-  dir: string,
-): Promise<number> {
-  const loaded = loadGraph(file, model, set);
-  if (!loaded) return 1;
-  // Loaded here, not at startup: ts-morph brings the TypeScript compiler (about a second).
-  const { generateModelTs } = await import("../compiler/codegen/ts/generate.js");
-  const { modelConfig } = await import("../compiler/codegen/ts/config.js");
-  let files;
-  try {
-    files = await generateModelTs({
-      schedule: schedule(loaded.graph, true),
-      config: modelConfig(file, model),
-      source: relative(process.cwd(), file) || file,
-      version: archcVersion(),
-    });
-  } catch (e) {
-    if (!(e instanceof CodegenError)) throw e;
-    process.stderr.write(`archc build: ${e.message}\n`);
-    return 1;
-  }
-  try {
-    mkdirSync(dir, { recursive: true });
-    for (const f of files) writeFileSync(join(dir, f.path), f.text);
-  } catch (e) {
-    process.stderr.write(`archc build: cannot write to ${dir}: ${(e as Error).message}\n`);
-    return 1;
-  }
-  for (const f of files) process.stdout.write(`wrote ${join(dir, f.path)}\n`);
-  return 0;
-}
-
-function archcVersion(): string {
-  const url = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
 }
 
 /** The WebGPU schedule for WebGPU's default limits: optimized and fused unless `--no-fuse`. */

@@ -116,15 +116,23 @@ program
 program
   .command("build")
   .description(
-    "compile a model: print its graph IR, WebGPU schedule or kernels (--emit), or generate a TypeScript class (--target ts)",
+    "compile a model: print its graph IR, WebGPU schedule or kernels (--emit), or generate TypeScript classes (--target ts)",
   )
   .argument("<file>", "the .arch file")
-  .requiredOption("-m, --model <model>", "a model of the file, or a block instantiation")
+  .option(
+    "-m, --model <model>",
+    "a model of the file, or a block instantiation (--target ts: every model when absent)",
+  )
   .option("--emit <what>", "what to print: ir, ir-json, schedule or wgsl")
   .option("--target <target>", "what to generate instead: ts (a TypeScript model class)")
   .option("-o, --output <dir>", "--target: the directory to write into")
   .option("--set <sizes...>", "sizes that fix a variadic input's rank, e.g. S1=2,S2=16", [])
   .option("--no-fuse", "schedule and wgsl: one kernel per primitive, no optimizer")
+  .option(
+    "--capture <paths...>",
+    "--target ts: block instances forward() can capture, e.g. layers.*.ffn or all",
+    [],
+  )
   .action(async (file: string, opts: BuildOptions) => {
     process.exitCode = await buildCommand(file, opts);
   });

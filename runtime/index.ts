@@ -32,3 +32,4 @@ export {
   type SafetensorsContents,
 } from "./weights/safetensors.js";
 export { checkTensors, type ExpectedTensor } from "./weights/validate.js";
+export { checkedWeights, type WeightArray, type WeightsMap } from "./weights/checked.js";

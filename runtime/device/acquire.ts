@@ -8,9 +8,10 @@
  *   if it is collected, the next queue wait crashes the process. `GpuDevice` holds it.
  * - the OpenGL ES backend needs `EGL_PLATFORM=surfaceless` in the environment before Dawn
  *   loads (set here; in a worker thread it must be set before Node starts).
+ *
+ * Node's modules (`node:fs`, `node:path`, `webgpu`) are imported only on the Node path, lazily,
+ * so that the module bundles for a browser as it is.
  */
-import { existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
 
 /** Which adapter to use: `auto` tries a GPU, then llvmpipe. `null` validates WGSL only. */
 export type AdapterChoice = "auto" | "gpu" | "llvmpipe" | "null";
@@ -19,7 +20,9 @@ export const ADAPTER_CHOICES: readonly AdapterChoice[] = ["auto", "gpu", "llvmpi
 /** What kind of adapter was found. */
 export type AdapterKind = "gpu" | "llvmpipe" | "null" | "browser";
 
-export class DeviceError extends Error {}
+export class DeviceError extends Error {
+  override name = "DeviceError";
+}
 
 /** A device with everything that must live as long as it does. */
 export interface GpuDevice {
@@ -55,13 +58,20 @@ const liveInstances = new Set<GPU>();
  * A device on the chosen adapter, with the adapter's own limits requested (a device created
  * without them gets WebGPU's defaults: 8 storage buffers per stage, 128 MiB bindings).
  */
-export async function acquireDevice(choice: AdapterChoice = adapterFromEnv()): Promise<GpuDevice> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu && typeof process === "undefined") {
-    const adapter = await nav.gpu.requestAdapter({ powerPreference: "high-performance" });
+export async function acquireDevice(choice?: AdapterChoice): Promise<GpuDevice> {
+  if (typeof process === "undefined") {
+    // A browser (or a worker): WebGPU is navigator.gpu; `choice` does not apply.
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    if (!gpu)
+      throw new DeviceError(
+        "this browser does not offer WebGPU (navigator.gpu is undefined): use a browser with " +
+          "WebGPU enabled, over https or on localhost",
+      );
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) throw new DeviceError("this browser offers no WebGPU adapter");
-    return open(nav.gpu, adapter, "browser");
+    return open(gpu, adapter, "browser");
   }
+  choice ??= adapterFromEnv();
   process.env.EGL_PLATFORM ??= "surfaceless";
   const dawn = (await import("webgpu")) as unknown as DawnModule;
   const tried: string[] = [];
@@ -73,7 +83,7 @@ export async function acquireDevice(choice: AdapterChoice = adapterFromEnv()): P
   }
   if (choice === "auto" || choice === "gpu") {
     // Without a Vulkan loader Dawn only prints a warning and finds nothing: skip the noise.
-    if (hasVulkanLoader()) {
+    if (await hasVulkanLoader()) {
       const gpu = dawn.create([]);
       const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
       if (adapter) return open(gpu, adapter, "gpu");
@@ -94,7 +104,9 @@ export async function acquireDevice(choice: AdapterChoice = adapterFromEnv()): P
   );
 }
 
-function hasVulkanLoader(): boolean {
+async function hasVulkanLoader(): Promise<boolean> {
+  const { existsSync } = await import("node:fs");
+  const { delimiter, join } = await import("node:path");
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH ?? "").split(delimiter).filter(Boolean),
     "/usr/lib/x86_64-linux-gnu",

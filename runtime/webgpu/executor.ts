@@ -200,8 +200,17 @@ export class WebGPUExecutor {
       }
       candidates = next;
     }
-    // Outputs of the model are read back per run: keep them computed per run (cheap: rare).
+    // Outputs of the model are read back per run: keep them computed per run (cheap: rare), and
+    // with them what is computed from them (in prepare() it would read them before they exist)
+    // and whatever a dispatch writes along with them.
     for (const o of s.outputs) if (!params.has(this.base(o.value))) this.constant.delete(o.value);
+    const perRun = (v: number) => !params.has(this.base(v)) && !this.constant.has(v);
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const d of candidates)
+        if (this.reads(d).some(perRun) || this.writes(d).some(perRun))
+          for (const w of this.writes(d)) changed = this.constant.delete(w) || changed;
+    }
     for (const d of s.dispatches) {
       const constantDispatch =
         candidates.has(d) && this.writes(d).every((w) => this.constant.has(w));
@@ -296,8 +305,22 @@ export class WebGPUExecutor {
     return { buffer: this.pool.take(bytes) };
   }
 
-  /** Runs the model on inputs (checked here: names, dtypes, dims); returns its outputs. */
-  async run(inputs: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
+  /**
+   * Runs the model on inputs (checked here: names, dtypes, dims); returns its outputs, or only
+   * those named in `only` (the others are computed but not read back).
+   */
+  async run(
+    inputs: ReadonlyMap<string, Tensor>,
+    only?: readonly string[],
+  ): Promise<Map<string, Tensor>> {
+    if (only) {
+      const names = new Set(this.schedule.outputs.map((o) => o.name));
+      const unknown = only.filter((n) => !names.has(n));
+      if (unknown.length > 0)
+        throw new RunError(
+          `no output named ${unknown.map((n) => `'${n}'`).join(", ")}; outputs: ${[...names].join(", ")}`,
+        );
+    }
     if (!this.paramsSet) {
       if (this.schedule.params.length > 0) throw new RunError("setParams() must come before run()");
       await this.setParams(new Map());
@@ -346,6 +369,7 @@ export class WebGPUExecutor {
       dims,
       resource,
       live,
+      only && new Set(only),
     );
     this.lastRun = {
       gpuMs: performance.now() - t0,
@@ -403,7 +427,7 @@ export class WebGPUExecutor {
 
   /**
    * Encodes `dispatches` in one compute pass, submits, and reads back the model's outputs
-   * (when `live` is given: a run). Values are released to the pool after their last use.
+   * (when `live` is given: a run; those in `only`, when given). Values are released to the pool after their last use.
    */
   private async encodeAndSubmit(
     dispatches: Dispatch[],
@@ -411,6 +435,7 @@ export class WebGPUExecutor {
     dims: ReadonlyMap<string, number>,
     resource: (v: number) => Resource,
     live?: Map<number, Resource>,
+    only?: ReadonlySet<string>,
   ): Promise<Map<string, Tensor>> {
     const device = this.device;
     const lastUse = new Map<number, number>();
@@ -453,6 +478,7 @@ export class WebGPUExecutor {
     const staging: { name: string; dtype: DType; shape: number[]; buffer: GPUBuffer }[] = [];
     if (live) {
       for (const o of this.schedule.outputs) {
+        if (only && !only.has(o.name)) continue;
         const v = this.values.get(o.value)!;
         const shape = v.type.shape.map((d) => evalDim(d, dims));
         const bytes = shape.reduce((a, b) => a * b, 1) * 4;

@@ -57,7 +57,23 @@ describe("toTypeName and modelNames", () => {
       inputs: "TinyGPTInputs",
       outputs: "TinyGPTOutputs",
       options: "TinyGPTOptions",
+      capture: "TinyGPTCapture",
     });
+  });
+
+  it("camel-cases the config constant like hand-written code", () => {
+    expect(modelNames("GPT2Small").configConst).toBe("gpt2SmallConfig");
+    expect(modelNames("HTMLModel").configConst).toBe("htmlModelConfig");
+    expect(modelNames("MixerTiny").configConst).toBe("mixerTinyConfig");
+  });
+
+  it("keeps the models of one index apart, ignoring case (file names)", () => {
+    const first = modelNames("default");
+    expect(first.className).toBe("Default");
+    expect(modelNames("Default", [first]).className).toBe("DefaultModel");
+    expect(modelNames("DEFAULT", [first, modelNames("Default", [first])]).className).toBe(
+      "DEFAULTModel2",
+    );
   });
 });
 

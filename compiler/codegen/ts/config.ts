@@ -5,6 +5,7 @@
  * structure, compiled into the schedule, not settings a caller reads.
  */
 import { loadModel, Program } from "../../check/index.js";
+import { walk } from "../../check/instance.js";
 import type { Value } from "../../check/values.js";
 
 export type ConfigValue = number | boolean | string | number[];
@@ -16,6 +17,8 @@ export interface ModelConfig {
   sizes: [string, ConfigValue][];
   /** The model's `///` doc comment, when it has one. */
   doc?: string;
+  /** Every block instance's path, parents before children (`""`, `embed`, `layers.0`, ...). */
+  instances: string[];
 }
 
 export function modelConfig(file: string, model: string): ModelConfig {
@@ -35,7 +38,10 @@ export function modelConfig(file: string, model: string): ModelConfig {
     (i) => i.kind === "Model" && i.name.name === model,
   );
   const doc = declared?.kind === "Model" ? declared.doc : undefined;
-  return doc === undefined ? { hyperparameters, sizes } : { hyperparameters, sizes, doc };
+  const instances = loaded.instance ? [...walk(loaded.instance)].map((i) => i.path) : [];
+  return doc === undefined
+    ? { hyperparameters, sizes, instances }
+    : { hyperparameters, sizes, doc, instances };
 }
 
 function plainValue(v: Value): ConfigValue | undefined {

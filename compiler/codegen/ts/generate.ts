@@ -18,7 +18,8 @@ import {
   type WriterFunction,
 } from "ts-morph";
 import { formatDimExpr, type TensorSpec } from "../../../runtime/graph.js";
-import type { Schedule } from "../../../runtime/schedule.js";
+import type { Schedule, ScheduleKernel } from "../../../runtime/schedule.js";
+import { captureOutput } from "./captures.js";
 import type { ConfigValue, ModelConfig } from "./config.js";
 import { commentText, docText, toTypeName, uniqueIdentifiers } from "./names.js";
 
@@ -29,6 +30,15 @@ export interface GenerateOptions {
   source: string;
   /** archc's version, for the header. */
   version: string;
+  /**
+   * The capture points compiled in (instance paths; the schedule has an output `capture:P` for
+   * each, see captures.ts). None when absent.
+   */
+  captures?: readonly string[];
+  /** The command that regenerates the file, for the header (default: `archc build SOURCE -m MODEL --target ts`). */
+  command?: string;
+  /** Class names already taken by other models of the same index. */
+  taken?: readonly ModelNames[];
 }
 
 export interface GeneratedFile {
@@ -37,17 +47,20 @@ export interface GeneratedFile {
 }
 
 /** What the generated module imports from `archc/runtime`. */
-const RUNTIME_VALUES = [
-  "acquireDevice",
-  "checkTensors",
-  "readSafetensors",
-  "RunError",
-  "WebGPUExecutor",
-  "WeightsError",
+const RUNTIME_VALUES = ["acquireDevice", "checkedWeights", "RunError", "WebGPUExecutor"];
+const RUNTIME_TYPES = [
+  "AdapterChoice",
+  "ExpectedTensor",
+  "GpuDevice",
+  "Schedule",
+  "ScheduleKernel",
+  "Tensor",
+  "WeightsMap",
 ];
-const RUNTIME_TYPES = ["AdapterChoice", "ExpectedTensor", "GpuDevice", "Schedule", "Tensor"];
 /** Module-level names of the generated file besides the class's own. */
-const MODULE_NAMES = ["schedule", "parameterSpecs", "outputOf"];
+const MODULE_NAMES = ["kernels", "schedule", "parameterSpecs", "capturePoints", "outputOf"];
+/** The property of `forward`'s result that holds the captured tensors. */
+const CAPTURED = "captured";
 
 /** The names a model's generated module declares. */
 export interface ModelNames {
@@ -57,33 +70,61 @@ export interface ModelNames {
   inputs: string;
   outputs: string;
   options: string;
+  capture: string;
 }
 
-/** The class and type names for a model: distinct from the runtime's and the module's names. */
-export function modelNames(model: string): ModelNames {
-  const taken = new Set([...RUNTIME_VALUES, ...RUNTIME_TYPES, ...MODULE_NAMES]);
+/**
+ * The class and type names for a model: distinct from the runtime's and the module's names, and
+ * (ignoring case, as file names on some systems do) from those of the models in `others`.
+ */
+export function modelNames(model: string, others: readonly ModelNames[] = []): ModelNames {
+  const taken = new Set(
+    [...RUNTIME_VALUES, ...RUNTIME_TYPES, ...MODULE_NAMES, ...others.flatMap(Object.values)].map(
+      (n: string) => n.toLowerCase(),
+    ),
+  );
   let base = toTypeName(model);
   const names = (b: string): ModelNames => ({
     className: b,
     config: `${b}Config`,
-    configConst: `${b[0]!.toLowerCase()}${b.slice(1)}Config`,
+    configConst: `${camelCase(b)}Config`,
     inputs: `${b}Inputs`,
     outputs: `${b}Outputs`,
     options: `${b}Options`,
+    capture: `${b}Capture`,
   });
-  while (Object.values(names(base)).some((n) => taken.has(n))) base = `${base}Model`;
+  const clashes = (b: string) => Object.values(names(b)).some((n) => taken.has(n.toLowerCase()));
+  if (clashes(base)) base = `${base}Model`;
+  const stem = base;
+  for (let k = 2; clashes(base); k++) base = `${stem}${k}`;
   return names(base);
+}
+
+/** `TinyGPT` → `tinyGPT`, `GPT2Small` → `gpt2Small`, `HTMLModel` → `htmlModel`. */
+function camelCase(name: string): string {
+  const run = /^[A-Z]+/.exec(name)?.[0].length ?? 0;
+  const lower = run > 1 && /[a-z]/.test(name[run] ?? "") ? run - 1 : Math.max(run, 1);
+  return name.slice(0, lower).toLowerCase() + name.slice(lower);
 }
 
 /** `Name.ts` (the class) and `index.ts` for one model. */
 export async function generateModelTs(opts: GenerateOptions): Promise<GeneratedFile[]> {
-  const names = modelNames(opts.schedule.model);
-  const model = await formatTs(modelModule(opts, names));
-  const index = await formatTs(indexModule(names));
-  return [
-    { path: `${names.className}.ts`, text: model },
-    { path: "index.ts", text: index },
-  ];
+  const model = await generateModelFile(opts);
+  return [model.file, await generateIndex([model.names])];
+}
+
+/** `Name.ts`: one model's class, with the names it declares. */
+export async function generateModelFile(
+  opts: GenerateOptions,
+): Promise<{ file: GeneratedFile; names: ModelNames }> {
+  const names = modelNames(opts.schedule.model, opts.taken);
+  const text = await formatTs(modelModule(opts, names));
+  return { file: { path: `${names.className}.ts`, text }, names };
+}
+
+/** `index.ts`: re-exports every model's class and types. */
+export async function generateIndex(models: readonly ModelNames[]): Promise<GeneratedFile> {
+  return { path: "index.ts", text: await formatTs(indexModule(models)) };
 }
 
 async function formatTs(text: string): Promise<string> {
@@ -104,20 +145,48 @@ function withHeader(file: SourceFile, header: string[]): string {
   return file.getFullText();
 }
 
-function indexModule(names: ModelNames): string {
+function indexModule(models: readonly ModelNames[]): string {
   const file = newFile();
-  file.addExportDeclaration({
-    moduleSpecifier: `./${names.className}.js`,
-    namedExports: [
-      names.className,
-      names.configConst,
-      { name: names.config, isTypeOnly: true },
-      { name: names.inputs, isTypeOnly: true },
-      { name: names.outputs, isTypeOnly: true },
-      { name: names.options, isTypeOnly: true },
-    ],
-  });
-  return withHeader(file, [`Generated by archc: the ${names.className} model.`]);
+  for (const names of models)
+    file.addExportDeclaration({
+      moduleSpecifier: `./${names.className}.js`,
+      namedExports: [
+        names.className,
+        names.configConst,
+        { name: names.config, isTypeOnly: true },
+        { name: names.inputs, isTypeOnly: true },
+        { name: names.outputs, isTypeOnly: true },
+        { name: names.options, isTypeOnly: true },
+        { name: names.capture, isTypeOnly: true },
+      ],
+    });
+  const list = models.map((m) => m.className).join(", ");
+  return withHeader(file, [
+    `Generated by archc: the ${list} model${models.length === 1 ? "" : "s"}.`,
+  ]);
+}
+
+/**
+ * A string as a template literal, so that WGSL keeps its lines: `\`, `` ` `` and `${` escaped,
+ * and carriage returns written `\r` (a template literal would turn them into line feeds).
+ */
+function templateLiteral(text: string): string {
+  return "`" + text.replace(/[\\`]|\$\{|\r/g, (m) => (m === "\r" ? "\\r" : `\\${m}`)) + "`";
+}
+
+/** The kernels as object literals, their WGSL as multi-line template literals. */
+function kernelsLiteral(kernels: readonly ScheduleKernel[]): WriterFunction {
+  return (w) => {
+    w.write("[");
+    for (const k of kernels) {
+      w.write("{");
+      for (const [key, value] of Object.entries(k))
+        if (key !== "wgsl") w.write(`${literal(key)}: ${literal(value)},`);
+      w.write(`wgsl: ${templateLiteral(k.wgsl)},`);
+      w.write("},");
+    }
+    w.write("]");
+  };
 }
 
 const shapeText = (t: TensorSpec) => `${t.dtype} [${t.shape.map(formatDimExpr).join(", ")}]`;
@@ -168,9 +237,17 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
     ],
   });
 
-  // Inputs and outputs: one property each, its shape in named dims.
+  // Inputs and outputs: one property each, its shape in named dims. The schedule's outputs are
+  // the model's, then one per capture point.
+  const captures = opts.captures ?? [];
+  const captureNames = new Set(captures.map(captureOutput));
+  const modelOutputs = schedule.outputs.filter((o) => !captureNames.has(o.name));
+  const captureValue = new Map(schedule.outputs.map((o) => [o.name, o.value]));
   const inputKeys = uniqueIdentifiers(schedule.inputs.map((i) => i.name));
-  const outputKeys = uniqueIdentifiers(schedule.outputs.map((o) => o.name));
+  const outputKeys = uniqueIdentifiers(
+    modelOutputs.map((o) => o.name),
+    [CAPTURED],
+  );
   const valueType = new Map(schedule.values.map((v) => [v.id, v.type]));
   const tensorProperty = (
     key: string,
@@ -201,9 +278,27 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
     name: names.outputs,
     isExported: true,
     docs: [docText(`The outputs of ${schedule.model}.`)],
-    properties: schedule.outputs.map((o, i) =>
+    properties: modelOutputs.map((o, i) =>
       tensorProperty(outputKeys[i]!, o.name, valueType.get(o.value)),
     ),
+  });
+  const captureDocs = captures.map((p) => {
+    const t = valueType.get(captureValue.get(captureOutput(p))!);
+    return `- \`${p}\`: ${t ? shapeText(t) : "a tensor"}`;
+  });
+  file.addTypeAlias({
+    name: names.capture,
+    isExported: true,
+    docs: [
+      docText(
+        captures.length > 0
+          ? `The block instances whose outputs \`forward\` can capture, with their shapes:\n\n` +
+              captureDocs.join("\n")
+          : `The block instances whose outputs \`forward\` can capture: none (rebuild with ` +
+              `\`archc build ... --capture PATH,...\` to compile some in).`,
+      ),
+    ],
+    type: captures.length > 0 ? captures.map(literal).join(" | ") : "never",
   });
   file.addInterface({
     name: names.options,
@@ -219,16 +314,43 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
     ],
   });
 
-  // The schedule: plain JSON (kernels with their WGSL), compiled for WebGPU's default limits.
+  // The schedule: plain data, compiled for WebGPU's default limits; the kernels first, their
+  // WGSL as it will be compiled.
+  file.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [
+      docText(
+        `${schedule.model}'s WGSL kernels, one per fused group of operations; each starts with ` +
+          `a comment naming the .arch operations it computes.`,
+      ),
+    ],
+    declarations: [
+      { name: "kernels", type: "ScheduleKernel[]", initializer: kernelsLiteral(schedule.kernels) },
+    ],
+  });
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
     docs: [
       docText(
         `${schedule.model}'s WebGPU schedule: ${schedule.kernels.length} kernels, ` +
-          `${schedule.dispatches.length} dispatches, for WebGPU's default limits.`,
+          `${schedule.dispatches.length} dispatches, for WebGPU's default limits` +
+          (captures.length > 0
+            ? `; its last ${captures.length} output${captures.length === 1 ? " is a capture point" : "s are capture points"}.`
+            : "."),
       ),
     ],
-    declarations: [{ name: "schedule", type: "Schedule", initializer: JSON.stringify(schedule) }],
+    declarations: [
+      {
+        name: "schedule",
+        type: "Schedule",
+        initializer: (w) => {
+          w.write("{");
+          for (const [key, value] of Object.entries(schedule))
+            w.write(key === "kernels" ? "kernels," : `${literal(key)}: ${literal(value)},`);
+          w.write("}");
+        },
+      },
+    ],
   });
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
@@ -239,6 +361,25 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
         type: "readonly ExpectedTensor[]",
         initializer:
           "schedule.params.map((p) => ({ name: p.path, dtype: p.type.dtype, shape: p.type.shape }))",
+      },
+    ],
+  });
+  file.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [
+      docText(
+        `The capture points: each block instance's path and the schedule output holding its value.`,
+      ),
+    ],
+    declarations: [
+      {
+        name: "capturePoints",
+        type: "ReadonlyMap<string, string>",
+        initializer: (w) => {
+          w.write("new Map<string, string>([");
+          for (const p of captures) w.write(`[${literal(p)}, ${literal(captureOutput(p))}],`);
+          w.write("])");
+        },
       },
     ],
   });
@@ -267,12 +408,15 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
   };
   const forwardOutputs: WriterFunction = (w) => {
     w.write("{");
-    schedule.outputs.forEach((o, i) =>
+    modelOutputs.forEach((o, i) =>
       w.write(`${outputKeys[i]!}: outputOf(outputs, ${literal(o.name)}),`),
+    );
+    w.write(
+      `${CAPTURED}: Object.fromEntries(capture.map((c) => [c, outputOf(outputs, capturePoints.get(c)!)])) as Record<C, Tensor>,`,
     );
     w.write("}");
   };
-  const outputDocs = schedule.outputs
+  const outputDocs = modelOutputs
     .map((o) => {
       const t = valueType.get(o.value);
       return `${o.name}: ${t ? shapeText(t) : "a tensor"}`;
@@ -348,41 +492,61 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
         isAsync: true,
         docs: [
           docText(
-            "Uploads the weights: safetensors bytes (as written by `archc init`) or tensors by " +
-              "name. Every missing, unexpected, misshapen or mistyped tensor is listed in one " +
-              "`WeightsError`; nothing is uploaded then.",
+            "Uploads the weights: safetensors bytes (as written by `archc init`), or a map from " +
+              "checkpoint name to a `Tensor` or a plain array (`Float32Array` for f32, " +
+              "`Int32Array` for i32, row-major, of the parameter's declared shape: see " +
+              "`parameters()`). Every missing, unexpected, misshapen or mistyped weight is " +
+              "listed in one `WeightsError`; nothing is uploaded then.",
           ),
         ],
         parameters: [
-          { name: "weights", type: "Uint8Array | ReadonlyMap<string, Tensor>" },
+          { name: "weights", type: "Uint8Array | WeightsMap" },
           { name: "label", type: "string", initializer: literal("weights") },
         ],
         returnType: "Promise<void>",
         statements: [
-          "const tensors = weights instanceof Uint8Array ? readSafetensors(weights, label).tensors : weights;",
-          'const problems = checkTensors(tensors, parameterSpecs, "weights", label);',
-          "if (problems.length > 0) throw new WeightsError(problems);",
-          "await this.executor.setParams(tensors);",
+          "await this.executor.setParams(checkedWeights(weights, parameterSpecs, label));",
         ],
       },
       {
         name: "forward",
         isAsync: true,
+        typeParameters: [{ name: "C", constraint: names.capture, default: "never" }],
         docs: [
           docText(
             `Runs the model once. Inputs: ${inputDocs || "none"}. Outputs: ${outputDocs}. ` +
               "Wrong dtypes, ranks or runtime dims, and sizes over the adapter's limits, throw " +
-              "a `RunError` naming the input and axis.",
+              "a `RunError` naming the input and axis.\n\n" +
+              `\`opts.capture\` names block instances (\`${names.capture}\`) whose outputs ` +
+              `come back too, in \`${CAPTURED}\`` +
+              (captures[0] !== undefined
+                ? `:\n\n\`\`\`ts\nconst { ${CAPTURED} } = await model.forward(inputs, { capture: [${literal(captures[0])}] });\n` +
+                  `${CAPTURED}[${literal(captures[0])}]; // ${shapeText(valueType.get(captureValue.get(captureOutput(captures[0]))!)!)}\n\`\`\``
+                : ` (this build has none).`),
           ),
         ],
-        parameters: [{ name: "inputs", type: names.inputs }],
-        returnType: `Promise<${names.outputs}>`,
+        parameters: [
+          { name: "inputs", type: names.inputs },
+          { name: "opts", type: "{ capture?: readonly C[] }", initializer: "{}" },
+        ],
+        returnType: `Promise<${names.outputs} & { ${CAPTURED}: Record<C, Tensor> }>`,
         statements: [
+          "const capture = opts.capture ?? [];",
+          [
+            "const unknown = capture.filter((c) => !capturePoints.has(c));",
+            "if (unknown.length > 0)",
+            "  throw new RunError(",
+            "    `cannot capture ${unknown.map((c) => `'${c}'`).join(\", \")}: ` +",
+            `      (capturePoints.size > 0 ? \`capture points: \${[...capturePoints.keys()].join(", ")}\` : ${literal(`this build has no capture points (rebuild with \`archc build ... --capture PATH,...\`)`)}),`,
+            "  );",
+          ].join("\n"),
           (w) => {
-            w.write("const outputs = await this.executor.run(");
+            w.write("const tensors = ");
             forwardInputs(w);
-            w.write(");");
+            w.write(";");
           },
+          `const wanted = [${modelOutputs.map((o) => literal(o.name)).join(", ")}${modelOutputs.length > 0 ? ", " : ""}...capture.map((c) => capturePoints.get(c)!)];`,
+          "const outputs = await this.executor.run(tensors, wanted);",
           (w) => {
             w.write("return ");
             forwardOutputs(w);
@@ -404,8 +568,9 @@ function modelModule(opts: GenerateOptions, names: ModelNames): string {
       },
     ],
   });
+  const command = opts.command ?? `archc build ${opts.source} -m ${schedule.model} --target ts`;
   return withHeader(file, [
     `Generated by archc ${opts.version} from ${opts.source}, model ${schedule.model}.`,
-    `Do not edit: rerun \`archc build ${opts.source} -m ${schedule.model} --target ts\`.`,
+    `Do not edit: rerun \`${command}\`.`,
   ]);
 }

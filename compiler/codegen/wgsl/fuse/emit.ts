@@ -493,7 +493,9 @@ function emitAttention(ctx: EmitContext, group: Group): void {
     `var l: array<f32, ${QUERIES}>;`,
     ...qis.map((qi) => `m_run[${qi}] = -inf_f32();`),
     `for (var s = 0u; s < ${S_}; s = s + 1u) {`,
-    `  var sc: array<f32, ${QUERIES}>;`,
+    // Zeroed explicitly: SwiftShader (Dawn's Vulkan path, Chromium's software WebGPU) does not
+    // re-zero a declared-only var inside a loop body on each iteration.
+    `  var sc = array<f32, ${QUERIES}>(${Array.from({ length: QUERIES }, () => "0.0f").join(", ")});`,
     `  for (var i = 0u; i < ${vecK ? `${W}u` : K_}; i = i + 1u) {`,
     `    let kv = ${kRead};`,
     ...qis.map((qi) =>
