@@ -102,7 +102,17 @@ export interface WgslTarget {
   maxTextureSize: number;
   /** Read matmul operands through rgba32f textures (faster on llvmpipe; see DESIGN.md §6). */
   textures: boolean;
+  /**
+   * How matmuls are tiled (spec/runtime.md, "Kernels"): `registers`, each invocation a 12×8
+   * block of C read straight from buffers or textures (llvmpipe, where workgroup memory does
+   * not pay), or `shared`, each workgroup a 64×64 block of C staged through workgroup memory
+   * (real GPUs; not used together with `textures`). Absent means `registers`.
+   */
+  matmul?: MatmulStrategy;
 }
+
+/** The two matmul kernels a target can ask for. */
+export type MatmulStrategy = "registers" | "shared";
 
 /** WebGPU's default limits: what any adapter offers. */
 export const DEFAULT_TARGET: WgslTarget = {
@@ -111,4 +121,5 @@ export const DEFAULT_TARGET: WgslTarget = {
   maxWorkgroupStorage: 16384,
   maxTextureSize: 8192,
   textures: false,
+  matmul: "registers",
 };

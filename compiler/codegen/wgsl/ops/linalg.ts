@@ -1,6 +1,7 @@
 /**
  * Matrix products: matmul (register-blocked; texture operands where the adapter loads them
- * faster) and einsum.
+ * faster; or, for targets that ask for it, tiled through workgroup memory: matmul-shared.ts)
+ * and einsum.
  *
  * matmul: every invocation computes a tm×tn tile of C (12×8 for big products) in vec4
  * accumulators, so each loaded element of A is used tn times and each of B tm times (loads, not
@@ -25,6 +26,7 @@ import {
   unravel,
 } from "../wgsl.js";
 import { WORKGROUP } from "./elementwise.js";
+import { sharedMatmul, sharedTilingFor } from "./matmul-shared.js";
 
 /** Invocations per matmul workgroup: small, so that skinny products still fill every core. */
 const MATMUL_WORKGROUP = 64;
@@ -37,7 +39,7 @@ interface Tile {
 // ------------------------------------------------------------------------------------ shapes
 
 /** A matmul as a batch of `[M, K] @ [K, N]` products (rank-1 operands made 2-D). */
-interface MatmulPlan {
+export interface MatmulPlan {
   dtype: DType;
   M: DimExpr;
   K: DimExpr;
@@ -417,6 +419,14 @@ export function emitMatmul(ctx: EmitContext, epilogue?: Epilogue): void {
   if (constDim(p.M) === 0 || constDim(p.N) === 0) return;
   const [ia, ib] = ctx.node.inputs as [number, number];
   const output = ctx.node.outputs[0]!;
+  // Workgroup-memory tiles where the target asks for them (real GPUs). Textures are llvmpipe's
+  // way to load fast and go with the register kernel; a target whose limits fit no shared
+  // tiling also gets the register kernel.
+  const shared =
+    ctx.target.matmul === "shared" && !ctx.target.textures
+      ? sharedTilingFor(p, ctx.target)
+      : undefined;
+  if (shared) return sharedMatmul(ctx, p, shared, ia, ib, output, epilogue);
   const max = ctx.target.maxTextureSize;
   const la = ctx.target.textures ? layoutA(p, max) : undefined;
   const lb = ctx.target.textures ? layoutB(p, max) : undefined;
