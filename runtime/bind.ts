@@ -88,11 +88,22 @@ export function runChecks(
               : c.op === ">"
                 ? a > b
                 : a >= b;
-    if (!ok)
-      throw new RunError(
-        c.message.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (w, n: string) =>
-          String(dims.get(n) ?? w),
-        ),
-      );
+    if (!ok) throw new RunError(formatCheckMessage(c.message, dims));
   }
+}
+
+/**
+ * A check's message for the user (spec/ir.md): `{name}` becomes the runtime dim's value, `\c`
+ * the character c (a literal brace or backslash); anything else is kept.
+ */
+export function formatCheckMessage(message: string, dims: ReadonlyMap<string, number>): string {
+  return message.replace(
+    /\\([\s\S])|\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (whole, c?: string, n?: string) => (c !== undefined ? c : String(dims.get(n!) ?? whole)),
+  );
+}
+
+/** Text that a check's message shows as it is: braces and backslashes escaped. */
+export function escapeMessage(text: string): string {
+  return text.replace(/[\\{}]/g, (c) => `\\${c}`);
 }

@@ -11,6 +11,7 @@ import type { Location } from "../diagnostics/diagnostic.js";
 import { Dim, DimOverflowError } from "../shapes/dim.js";
 import { formatShape, formatType, numel, type DType, type TensorType } from "../ops/types.js";
 import { BINARY_OPERATORS, type Bound, type IndexElem, type InferOk } from "../ops/index.js";
+import { escapeMessage } from "../../runtime/bind.js";
 import type { InitSpec } from "../../runtime/random.js";
 import { staticBinary, staticCall, staticUnary } from "./arith.js";
 import {
@@ -2235,15 +2236,34 @@ export class Elaborator {
   }
 
   /**
-   * The message of a runtime requirement: compile-time holes filled now, runtime dims' holes
-   * (`{T}`) left for the running model to fill.
+   * The message of a runtime requirement in the graph's form (spec/ir.md): compile-time holes
+   * filled now, runtime dims' holes (`{T}`) left for the running model to fill, and literal
+   * braces and backslashes escaped (`\{`, `\}`, `\\`) so that they stay literal when it does.
    */
   private requirementMessage(s: A.RequiresDecl, env: Env): string {
-    if (!s.message) return `requirement not met: ${sourceText(env, s.cond.span)}`;
-    return s.message.value.replace(/\{([^{}]*)\}/g, (whole, hole: string) => {
-      const v = env.statics.get(hole.trim());
-      return v ? shortValue(v) : whole;
-    });
+    if (!s.message) return escapeMessage(`requirement not met: ${sourceText(env, s.cond.span)}`);
+    const raw = s.message.raw.slice(1, -1);
+    let out = "";
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw[i]!;
+      if (c === "\\" && i + 1 < raw.length) {
+        const n = raw[++i]!;
+        out += n === "n" ? "\n" : n === "t" ? "\t" : escapeMessage(n);
+        continue;
+      }
+      const close = c === "{" ? raw.indexOf("}", i) : -1;
+      if (close < 0) {
+        out += escapeMessage(c);
+        continue;
+      }
+      const hole = raw.slice(i + 1, close).trim();
+      const v = env.statics.get(hole) ?? this.holeValue(hole, env);
+      // A runtime dim (`{T}`) is filled by the running model.
+      const runtime = !v || (v.kind === "int" && !v.dim.isConst());
+      out += runtime ? `{${hole}}` : escapeMessage(shortValue(v));
+      i = close;
+    }
+    return out;
   }
 
   /**
