@@ -4,8 +4,7 @@
  * exporting them. Without `-m`, every model the file declares. All or nothing: when a model does
  * not build, its diagnostics are printed and no file is written.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { Program } from "../compiler/check/index.js";
 import type * as A from "../grammar/ast.js";
 import {
@@ -18,7 +17,9 @@ import {
 import { CodegenError, DEFAULT_TARGET } from "../compiler/codegen/wgsl/context.js";
 import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
 import { optimizeGraph } from "../compiler/opt/optimize.js";
+import { writeGenerated } from "./generated-files.js";
 import { loadGraph } from "./model-files.js";
+import { archcVersion } from "./version.js";
 import { printDiagnostics } from "./output.js";
 
 export interface BuildTsOptions {
@@ -118,14 +119,7 @@ export async function buildTs(opts: BuildTsOptions): Promise<number> {
     return fail(`${e.message}; nothing was written`);
   }
   files.push(await generateIndex(names));
-  try {
-    mkdirSync(opts.dir, { recursive: true });
-    for (const f of files) writeFileSync(join(opts.dir, f.path), f.text);
-  } catch (e) {
-    return fail(`cannot write to ${opts.dir}: ${(e as Error).message}`);
-  }
-  for (const f of files) process.stdout.write(`wrote ${join(opts.dir, f.path)}\n`);
-  return 0;
+  return writeGenerated(opts.dir, files) ? 0 : 1;
 }
 
 /** The models `file` declares, in order; undefined (diagnostics printed) when it does not parse. */
@@ -140,9 +134,4 @@ function declaredModels(file: string): string[] | undefined {
   return m.file.module.items
     .filter((i): i is A.ModelDecl => i.kind === "Model")
     .map((i) => i.name.name);
-}
-
-function archcVersion(): string {
-  const url = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
 }

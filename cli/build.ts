@@ -12,6 +12,7 @@ import { compileSchedule } from "../compiler/codegen/wgsl/schedule.js";
 import { printGraph } from "../compiler/ir/print.js";
 import { optimizeGraph } from "../compiler/opt/optimize.js";
 import { serializeGraph, type Graph } from "../runtime/graph.js";
+import { buildCuda } from "./build-cuda.js";
 import { buildTs } from "./build-ts.js";
 import { parseSizes } from "./info.js";
 import { loadGraph } from "./model-files.js";
@@ -30,7 +31,7 @@ export interface BuildOptions {
   capture?: string[];
 }
 
-export const TARGETS = ["ts"] as const;
+export const TARGETS = ["ts", "cuda"] as const;
 
 export async function buildCommand(file: string, opts: BuildOptions): Promise<number> {
   const usage = (message: string) => {
@@ -50,7 +51,19 @@ export async function buildCommand(file: string, opts: BuildOptions): Promise<nu
       return usage(`--target ${opts.target} is not available; available: ${TARGETS.join(", ")}`);
     if (opts.output === undefined)
       return usage(`--target ${opts.target} writes files: give the directory with -o DIR`);
-    if (opts.fuse === false) return usage("--no-fuse applies to --emit only");
+    if (opts.target === "cuda") {
+      if (opts.model === undefined)
+        return usage("--target cuda builds one model: give it with -m MODEL");
+      if ((opts.capture ?? []).length > 0) return usage("--capture applies to --target ts");
+      return buildCuda({
+        file,
+        model: opts.model,
+        set,
+        dir: opts.output,
+        fuse: opts.fuse !== false,
+      });
+    }
+    if (opts.fuse === false) return usage("--no-fuse applies to --emit and --target cuda");
     return buildTs({ file, model: opts.model, set, dir: opts.output, capture: opts.capture ?? [] });
   }
   if (opts.output !== undefined) return usage("-o applies to --target; --emit prints to stdout");

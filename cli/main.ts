@@ -4,7 +4,7 @@
  * prints diagnostics and sets the exit code (0 ok, 1 errors or changes found, 2 usage).
  */
 import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
+import { archcVersion } from "./version.js";
 import { checkCommand } from "./check.js";
 import { fmtCommand } from "./fmt.js";
 import { buildCommand, type BuildOptions } from "./build.js";
@@ -18,14 +18,10 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
-
 const program = new Command()
   .name("archc")
   .description("Compiler for .arch, a declarative language for neural-network architectures.")
-  .version(pkg.version, "-V, --version", "print the archc version")
+  .version(archcVersion(), "-V, --version", "print the archc version")
   .helpOption("-h, --help", "show help")
   .showHelpAfterError("(run archc --help for usage)")
   .exitOverride();
@@ -116,7 +112,7 @@ program
 program
   .command("build")
   .description(
-    "compile a model: print its graph IR, WebGPU schedule or kernels (--emit), or generate TypeScript classes (--target ts)",
+    "compile a model: print its graph IR, WebGPU schedule or kernels (--emit), or generate TypeScript classes (--target ts) or CUDA C++ (--target cuda)",
   )
   .argument("<file>", "the .arch file")
   .option(
@@ -124,10 +120,13 @@ program
     "a model of the file, or a block instantiation (--target ts: every model when absent)",
   )
   .option("--emit <what>", "what to print: ir, ir-json, schedule or wgsl")
-  .option("--target <target>", "what to generate instead: ts (a TypeScript model class)")
+  .option(
+    "--target <target>",
+    "what to generate instead: ts (TypeScript model classes) or cuda (CUDA C++ and a runner)",
+  )
   .option("-o, --output <dir>", "--target: the directory to write into")
   .option("--set <sizes...>", "sizes that fix a variadic input's rank, e.g. S1=2,S2=16", [])
-  .option("--no-fuse", "schedule and wgsl: one kernel per primitive, no optimizer")
+  .option("--no-fuse", "--emit and --target cuda: one kernel per primitive, no optimizer")
   .option(
     "--capture <paths...>",
     "--target ts: block instances forward() can capture, e.g. layers.*.ffn or all",

@@ -234,12 +234,12 @@ describe("archc build usage errors", () => {
     ],
     [
       [],
-      "give --emit (ir, ir-json, schedule, wgsl) to print, or --target (ts) -o DIR to generate code",
+      "give --emit (ir, ir-json, schedule, wgsl) to print, or --target (ts, cuda) -o DIR to generate code",
     ],
     [["--target", "ts"], "--target ts writes files: give the directory with -o DIR"],
-    [["--target", "rust", "-o", "x"], "--target rust is not available; available: ts"],
+    [["--target", "rust", "-o", "x"], "--target rust is not available; available: ts, cuda"],
     [["--emit", "ir", "-o", "x"], "-o applies to --target; --emit prints to stdout"],
-    [["--target", "ts", "-o", "x", "--no-fuse"], "--no-fuse applies to --emit only"],
+    [["--target", "ts", "-o", "x", "--no-fuse"], "--no-fuse applies to --emit and --target cuda"],
   ])("%j", (args, message) => {
     const r = archc([...tiny, ...args]);
     expect(r.stderr).toBe(`archc build: ${message}\n`);

@@ -7,7 +7,6 @@
  * in double) through a few layers of matmuls, norms and softmaxes; the online softmax of the
  * attention kernel rescales sums as it goes.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadGraph, runtimeSizes } from "../../cli/model-files.js";
 import { compileSchedule } from "../../compiler/codegen/wgsl/schedule.js";
@@ -17,15 +16,9 @@ import { exampleInputs, initParams } from "../../runtime/init.js";
 import { WebGPUExecutor } from "../../runtime/webgpu/executor.js";
 import { targetFor } from "../../runtime/webgpu/target.js";
 import { expectClose, gpu } from "../webgpu/harness.js";
+import { tinyExamples } from "../support/examples.js";
 
-const tiny = readdirSync("examples")
-  .filter((f) => f.endsWith(".arch"))
-  .flatMap((f) =>
-    [...readFileSync(`examples/${f}`, "utf8").matchAll(/^model (\w*Tiny\w*)/gm)].map((m) => ({
-      file: `examples/${f}`,
-      model: m[1]!,
-    })),
-  );
+const tiny = tinyExamples();
 
 describe("examples, fused on WebGPU", () => {
   it("finds a tiny model in the examples", () => {

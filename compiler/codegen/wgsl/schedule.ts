@@ -32,7 +32,7 @@ import { emitGroup } from "./fuse/emit.js";
 import { planFusion, type Group } from "./fuse/plan.js";
 import { EMITTERS } from "./ops/index.js";
 import { preludeFor } from "./prelude.js";
-import { dimField, foldDim } from "./wgsl.js";
+import { commentText, dimField, foldDim } from "./wgsl.js";
 
 export interface CompileOptions {
   /** Fuse nodes into kernels (run `optimizeGraph` first); default: one kernel per primitive. */
@@ -183,7 +183,8 @@ function kernelComment(name: string, node: GraphNode, fused: FusedOp[] | undefin
   ].join("\n");
 }
 
-const where = (node: { source?: Provenance }) => formatProvenance(node.source);
+/** A node's source for a comment: a path with a line break in it must not end the comment. */
+const where = (node: { source?: Provenance }) => commentText(formatProvenance(node.source));
 
 /** The dims uniform: one u32 per runtime dim (a placeholder when there are none). */
 function dimsHeader(dims: readonly string[]): string {

@@ -232,6 +232,15 @@ export function broadcastOffset(
 
 export { sameShape } from "../../opt/graph-edit.js";
 
+/**
+ * Text safe in a line comment of WGSL or C++: no line break of either language (LF, CR, VT, FF,
+ * NEL, U+2028, U+2029) or other control character, and no backslash (which ends a C++ line
+ * comment's line by splicing the next line into it).
+ */
+export function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g, "?");
+}
+
 /** `f32[B, T, 64]` → `f32_BxTx64`, for kernel names. */
 export function shapeTag(dtype: DType, shape: readonly DimExpr[]): string {
   const dims = shape.map((d) => (typeof d === "number" || typeof d === "string" ? String(d) : "e"));
