@@ -12,7 +12,7 @@ import {
   type DType,
   type TensorSpec,
 } from "../../../runtime/graph.js";
-import type { Schedule, ScheduleValue } from "../../../runtime/schedule.js";
+import type { Schedule } from "../../../runtime/schedule.js";
 import { CodegenError } from "../wgsl/context.js";
 import { commentText, constDim, dimField } from "../wgsl/wgsl.js";
 import { translateKernel, translatePrelude, type CudaKernel } from "./translate.js";
@@ -326,5 +326,3 @@ export function cString(text: string): string {
 }
 
 const comment = commentText;
-
-export type { ScheduleValue };
