@@ -5,7 +5,12 @@
  * unless the whole model prints.
  */
 import { relative } from "node:path";
-import { cudaSchedule, generateCuda, type CudaFile } from "../compiler/codegen/cuda/index.js";
+import {
+  CUDA_LIMITS,
+  cudaSchedule,
+  generateCuda,
+  type CudaFile,
+} from "../compiler/codegen/cuda/index.js";
 import { CodegenError } from "../compiler/codegen/wgsl/context.js";
 import { writeGenerated } from "./generated-files.js";
 import { loadGraph } from "./model-files.js";
@@ -24,7 +29,7 @@ export function buildCuda(opts: BuildCudaOptions): number {
     process.stderr.write(`archc build: ${message}\n`);
     return 1;
   };
-  const loaded = loadGraph(opts.file, opts.model, opts.set);
+  const loaded = loadGraph(opts.file, opts.model, opts.set, undefined, CUDA_LIMITS);
   if (!loaded) return 1;
   let files: CudaFile[];
   try {

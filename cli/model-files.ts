@@ -4,6 +4,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
+import type { CheckLimits } from "../compiler/check/checker.js";
 import { Program } from "../compiler/check/index.js";
 import { buildGraph, modelSignature } from "../compiler/ir/build.js";
 import type { Graph } from "../runtime/graph.js";
@@ -24,16 +25,18 @@ export interface ModelGraph {
 /**
  * The graph of a model. A variadic input run (`...S`) gets its rank from `inputRanks` (the rank
  * of the actual input tensors), else from the sizes (`S = (2, 16)`: 2; `S1, S2` given: 2), else 1.
- * Diagnostics are printed; undefined when there are errors.
+ * `limits` replaces the checker's (a target's own size limits). Diagnostics are printed;
+ * undefined when there are errors.
  */
 export function loadGraph(
   file: string,
   model: string,
   set: Record<string, number>,
   inputRanks?: Map<string, number>,
+  limits?: CheckLimits,
 ): ModelGraph | undefined {
   const program = new Program();
-  const sig = modelSignature(program, file, model);
+  const sig = modelSignature(program, file, model, limits ? { limits } : {});
   if (sig.diagnostics.some((d) => d.severity === "error")) {
     printDiagnostics(sig.diagnostics, program.sources());
     return undefined;
@@ -51,7 +54,7 @@ export function loadGraph(
       rank = Object.keys(set).filter((k) => new RegExp(`^${v}\\d+$`).test(k)).length;
     ranks.set(v, rank);
   }
-  const built = buildGraph(program, file, model, { ranks });
+  const built = buildGraph(program, file, model, limits ? { ranks, limits } : { ranks });
   printDiagnostics(built.diagnostics, program.sources());
   if (!built.graph) return undefined;
   return { graph: built.graph, sizes: sig.sizes, variadic: [...ranks.keys()] };

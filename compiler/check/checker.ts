@@ -22,6 +22,8 @@ export interface CheckLimits {
   maxDepth: number;
   /** Largest parameter, in bytes (WebGPU's maximum buffer size on the adapters we target). */
   maxParamBytes: number;
+  /** Why `maxParamBytes` is the limit, completing "more than the N bytes ..." in A0504. */
+  maxParamReason: string;
   /** Expressions evaluated per elaboration (bounds the time of any check). */
   maxSteps: number;
 }
@@ -30,6 +32,7 @@ export const DEFAULT_LIMITS: CheckLimits = {
   maxInstances: 100_000,
   maxDepth: 64,
   maxParamBytes: 2 ** 31,
+  maxParamReason: "a GPU buffer can hold",
   maxSteps: 3_000_000,
 };
 

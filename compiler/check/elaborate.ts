@@ -1439,7 +1439,7 @@ export class Elaborator {
     if (n !== undefined && n * 4 > this.checker.limits.maxParamBytes) {
       this.report(
         "A0504",
-        `parameter '${path}' ${formatShape(type.shape)} needs ${(n * 4).toLocaleString("en-US")} bytes, more than the ${this.checker.limits.maxParamBytes.toLocaleString("en-US")} a GPU buffer can hold`,
+        `parameter '${path}' ${formatShape(type.shape)} needs ${(n * 4).toLocaleString("en-US")} bytes, more than the ${this.checker.limits.maxParamBytes.toLocaleString("en-US")} ${this.checker.limits.maxParamReason}`,
         env,
         m.type.span,
       );

@@ -424,8 +424,13 @@ export interface ModelSignature {
 }
 
 /** What `init` and `run` need before building a graph: the inputs' runs and the `with` sizes. */
-export function modelSignature(program: Program, file: string, model: string): ModelSignature {
-  const loaded = loadModel(program, file, model);
+export function modelSignature(
+  program: Program,
+  file: string,
+  model: string,
+  opts: CheckOptions = {},
+): ModelSignature {
+  const loaded = loadModel(program, file, model, opts);
   const sizes: Record<string, number | number[]> = {};
   for (const [k, v] of loaded.sizes) {
     if (v.kind === "int" && v.dim.value !== undefined) sizes[k] = v.dim.value;

@@ -81,6 +81,33 @@ describe("archc build --target cuda", () => {
     expect(existsSync(join(root, "y"))).toBe(false);
   });
 
+  it("allows parameters up to what the CUDA kernels index, beyond WebGPU's 2 GiB", () => {
+    const file = "tests/cuda/fixtures/limits.arch";
+    const webgpu = archc(["build", file, "-m", "Big()", "--emit", "schedule"]);
+    expect(webgpu.code).toBe(1);
+    expect(webgpu.stderr).toContain(
+      "error[A0504]: parameter 'w' [49152, 16384] needs 3,221,225,472 bytes, more than the 2,147,483,648 a GPU buffer can hold",
+    );
+    const cuda = archc(["build", file, "-m", "Big()", "--target", "cuda", "-o", join(root, "big")]);
+    expect(cuda.stderr).toBe("");
+    expect(cuda.code).toBe(0);
+    const huge = archc([
+      "build",
+      file,
+      "-m",
+      "Huge()",
+      "--target",
+      "cuda",
+      "-o",
+      join(root, "huge"),
+    ]);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain(
+      "error[A0504]: parameter 'w' [65536, 65536] needs 17,179,869,184 bytes, more than the 17,179,869,180 the CUDA kernels can index (2^32 - 1 elements of 4 bytes)",
+    );
+    expect(existsSync(join(root, "huge"))).toBe(false);
+  });
+
   it("keeps hostile text inside its string literal and comments", { timeout: 180_000 }, () => {
     const file = join(root, "evil\n#error injected \\\nname.arch");
     copyFileSync("tests/cuda/fixtures/hostile.arch", file);

@@ -6,12 +6,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Graph } from "../../../runtime/graph.js";
+import { DEFAULT_LIMITS, type CheckLimits } from "../../check/checker.js";
 import type { Schedule, WgslTarget } from "../../../runtime/schedule.js";
 import { optimizeGraph } from "../../opt/optimize.js";
 import { CodegenError } from "../wgsl/context.js";
 import { compileSchedule } from "../wgsl/schedule.js";
 import { commentText } from "../wgsl/wgsl.js";
-import { generateModelCu, type CudaModelOptions } from "./model.js";
+import { generateModelCu, MAX_ELEMENTS, type CudaModelOptions } from "./model.js";
 
 /**
  * What the schedule is compiled for: a CUDA GPU (sm_90) offers 1024 threads and 48 KiB of
@@ -26,6 +27,16 @@ export const CUDA_TARGET: WgslTarget = {
   textures: false,
   // Shared-memory tiles pay on a GPU (the register-blocked kernel is for llvmpipe).
   matmul: "shared",
+};
+
+/**
+ * The checker's limits for this target: a parameter may have up to 2³² − 1 elements (the kernels
+ * index in u32), not only WebGPU's 2 GiB buffer.
+ */
+export const CUDA_LIMITS: CheckLimits = {
+  ...DEFAULT_LIMITS,
+  maxParamBytes: MAX_ELEMENTS * 4,
+  maxParamReason: "the CUDA kernels can index (2^32 - 1 elements of 4 bytes)",
 };
 
 /** The files support/ holds, copied beside every generated model. */
