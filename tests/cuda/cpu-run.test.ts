@@ -103,6 +103,27 @@ describe("the generated CUDA on the CPU emulation equals the reference", () => {
     });
 });
 
+describe("launches that depend on the weights alone", () => {
+  it("run once when the model is built, outputs among them", { timeout: 240_000 }, () => {
+    const file = "tests/cuda/fixtures/prepared.arch";
+    const b = build(file, "FromWeights()", true);
+    const text = readFileSync(join(b.dir, "model.cu"), "utf8");
+    const [, perForward, once] =
+      /; (\d+) launches per forward, (\d+) once when built\./.exec(text) ?? [];
+    expect(Number(once), "launches moved out of the forward").toBeGreaterThan(0);
+    expect(Number(perForward) + Number(once)).toBe(cudaSchedule(b.graph).dispatches.length);
+    const params = initParams(b.graph, 5);
+    const inputs = new Map([
+      ["x", { dtype: "f32" as const, shape: [2, 3], data: new Float32Array([1, 2, 3, -1, 0, 4]) }],
+    ]);
+    const want = execute(b.graph, params, inputs);
+    const got = runner(b.dir, params, inputs);
+    expect(got.code, got.stderr).toBe(0);
+    for (const [name, w] of want)
+      expectClose(got.outputs!.get(name)!, w, { atol: 1e-6, rtol: 1e-6 }, name);
+  });
+});
+
 describe("the runner refuses bad input with archc run's messages", () => {
   let gpt: Built | undefined;
   const tinyGpt = () => (gpt ??= build("examples/tiny_gpt.arch", "TinyGPT", true));
