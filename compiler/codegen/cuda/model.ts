@@ -70,7 +70,10 @@ export function generateModelCu(schedule: Schedule, opts: CudaModelOptions): str
 
 /**
  * One kernel in its own namespace: a struct holding the dims and the bindings (WGSL's module
- * scope), whose `run` is the WGSL entry point, and the `__global__` function calling it.
+ * scope), whose `run` is the WGSL entry point, and the `__global__` function that builds it from
+ * its parameters. The bindings are `__restrict__` kernel parameters (never aliased: a dispatch
+ * never binds one buffer twice), so nvcc may read the read-only ones through the
+ * non-coherent cache.
  */
 function kernelText(name: string, k: CudaKernel): string {
   const indent = (text: string) =>
@@ -78,7 +81,9 @@ function kernelText(name: string, k: CudaKernel): string {
       .split("\n")
       .map((l) => (l ? `  ${l}` : l))
       .join("\n");
-  const fields = ["Dims dims;", ...k.params.map((p) => `${p.type} __restrict__ ${p.name};`)];
+  const fields = ["Dims dims;", ...k.params.map((p) => `${p.type} ${p.name};`)];
+  const params = ["const Dims dims", ...k.params.map((p) => `${p.type} __restrict__ ${p.name}`)];
+  const names = ["dims", ...k.params.map((p) => p.name)];
   return [
     `namespace ${name} {`,
     k.module,
@@ -90,7 +95,10 @@ function kernelText(name: string, k: CudaKernel): string {
     indent(indent(k.body)),
     `  }`,
     `};`,
-    `__global__ void __launch_bounds__(${k.workgroupSize}) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }`,
+    `__global__ void __launch_bounds__(${k.workgroupSize}) kernel(${params.join(", ")}) {`,
+    `  const Kernel k{${names.join(", ")}};`,
+    `  k.run(blockIdx.x, threadIdx.x);`,
+    `}`,
     `}  // namespace ${name}`,
   ]
     .filter((l) => l !== "")
@@ -174,7 +182,7 @@ function hostCode(s: Schedule, kernels: { name: string; cuda: CudaKernel }[]): s
         ? `reinterpret_cast<${type.replace(/vec/, "kernels::vec")}>(${ptr(v)})`
         : ptr(v);
     });
-    const args = `kernels::${k.name}::Kernel{${["dims", ...bound].join(", ")}}`;
+    const args = ["dims", ...bound].join(", ");
     const name = `kernels::${k.name}::kernel`;
     w(`    if (unsigned g = grid_of(${expr(d.workgroups)}, ${cString(k.name)})) {`);
     w(

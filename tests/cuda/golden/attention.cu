@@ -121,8 +121,8 @@ namespace permute_10_f32_24x8 {
 // permute_10_f32_24x8: permute at stdlib/nn.arch:14:17 (attn.qkv)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= 192u) { return; }
@@ -133,7 +133,10 @@ struct Kernel {
     out[gid] = x[i1 * 8u + i0];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_10_f32_24x8
 
 namespace matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add {
@@ -145,10 +148,10 @@ __shared__ f32 tileA[512];
 __shared__ f32 tileB[512];
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ a;
-  const f32* __restrict__ b;
-  const f32* __restrict__ e_in0;
-  f32* __restrict__ e_out0;
+  const f32* a;
+  const f32* b;
+  const f32* e_in0;
+  f32* e_out0;
   ARCHC_FN void epilogue(f32 mm, u32 gid) const {
     auto rest0 = gid;
     const auto c2 = rest0 % 24u;
@@ -295,17 +298,20 @@ struct Kernel {
     }
   }
 };
-__global__ void __launch_bounds__(64) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(64) kernel(const Dims dims, const f32* __restrict__ a, const f32* __restrict__ b, const f32* __restrict__ e_in0, f32* __restrict__ e_out0) {
+  const Kernel k{dims, a, b, e_in0, e_out0};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add
 
 namespace split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8 {
 // split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8: split at stdlib/attention.arch:15:21 (attn)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ y0;
-  f32* __restrict__ y1;
-  f32* __restrict__ y2;
+  const f32* x;
+  f32* y0;
+  f32* y1;
+  f32* y2;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= ((dims.d_B * dims.d_T) * 24u)) { return; }
@@ -322,15 +328,18 @@ struct Kernel {
     else { y2[i0 * (dims.d_T * 8u) + i1 * 8u + (j - 16u)] = x[w]; }
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ y0, f32* __restrict__ y1, f32* __restrict__ y2) {
+  const Kernel k{dims, x, y0, y1, y2};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8
 
 namespace permute_0213_f32_BxTx2x4 {
 // permute_0213_f32_BxTx2x4: permute at stdlib/attention.arch:16:14 (attn)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= ((dims.d_B * dims.d_T) * 8u)) { return; }
@@ -345,15 +354,18 @@ struct Kernel {
     out[gid] = x[i0 * (dims.d_T * 8u) + i2 * 8u + i1 * 4u + i3];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_0213_f32_BxTx2x4
 
 namespace permute_0231_f32_BxTx2x4 {
 // permute_0231_f32_BxTx2x4: permute at stdlib/attention.arch:19:23 (attn)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= ((dims.d_B * dims.d_T) * 8u)) { return; }
@@ -368,21 +380,27 @@ struct Kernel {
     out[gid] = x[i0 * (dims.d_T * 8u) + i3 * 8u + i1 * 4u + i2];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_0231_f32_BxTx2x4
 
 namespace arange_i32_T {
 // arange_i32_T: arange at stdlib/attention.arch:20:13 (attn)
 struct Kernel {
   Dims dims;
-  i32* __restrict__ out;
+  i32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= dims.d_T) { return; }
     out[gid] = 0 + to_i32(gid);
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, i32* __restrict__ out) {
+  const Kernel k{dims, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace arange_i32_T
 
 namespace attention_f32_Bx2xTx4 {
@@ -403,10 +421,10 @@ namespace attention_f32_Bx2xTx4 {
 //   matmul at stdlib/attention.arch:23:27 (attn)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ q;
-  const f32* __restrict__ kk;
-  const vec4f* __restrict__ vv;
-  f32* __restrict__ out;
+  const f32* q;
+  const f32* kk;
+  const vec4f* vv;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 64u + lid;
     if (gid >= ((dims.d_B * ((dims.d_T + 4u - 1u) / 4u)) * 2u)) { return; }
@@ -596,15 +614,18 @@ struct Kernel {
     }
   }
 };
-__global__ void __launch_bounds__(64) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(64) kernel(const Dims dims, const f32* __restrict__ q, const f32* __restrict__ kk, const vec4f* __restrict__ vv, f32* __restrict__ out) {
+  const Kernel k{dims, q, kk, vv, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace attention_f32_Bx2xTx4
 
 namespace permute_0213_f32_Bx2xTx4 {
 // permute_0213_f32_Bx2xTx4: permute at stdlib/attention.arch:23:17 (attn)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= ((dims.d_B * dims.d_T) * 8u)) { return; }
@@ -619,15 +640,18 @@ struct Kernel {
     out[gid] = x[i0 * (dims.d_T * 8u) + i2 * (dims.d_T * 4u) + i1 * 4u + i3];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_0213_f32_Bx2xTx4
 
 namespace permute_10_f32_8x8 {
 // permute_10_f32_8x8: permute at stdlib/nn.arch:14:17 (attn.proj)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= 64u) { return; }
@@ -638,7 +662,10 @@ struct Kernel {
     out[gid] = x[i1 * 8u + i0];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_10_f32_8x8
 
 namespace matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add {
@@ -650,10 +677,10 @@ __shared__ f32 tileA[512];
 __shared__ f32 tileB[512];
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ a;
-  const f32* __restrict__ b;
-  const f32* __restrict__ e_in0;
-  f32* __restrict__ e_out0;
+  const f32* a;
+  const f32* b;
+  const f32* e_in0;
+  f32* e_out0;
   ARCHC_FN void epilogue(f32 mm, u32 gid) const {
     auto rest0 = gid;
     const auto c2 = rest0 % 8u;
@@ -800,7 +827,10 @@ struct Kernel {
     }
   }
 };
-__global__ void __launch_bounds__(64) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(64) kernel(const Dims dims, const f32* __restrict__ a, const f32* __restrict__ b, const f32* __restrict__ e_in0, f32* __restrict__ e_out0) {
+  const Kernel k{dims, a, b, e_in0, e_out0};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add
 
 }  // namespace kernels
@@ -870,7 +900,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v7 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(24)));  // f32[B, T, 24]
     // 1: matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add (2 ops fused) at stdlib/nn.arch:14:13 (attn.qkv)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add")) {
-      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add::kernel, g, 64, true, stream, kernels::matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add::Kernel{dims, v4, v5, v1, v7});
+      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add::kernel, g, 64, true, stream, dims, v4, v5, v1, v7);
       ARCHC_CUDA(cudaGetLastError());
     }
 
@@ -879,7 +909,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v10 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
     // 2: split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8 (split) at stdlib/attention.arch:15:21 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(24)), int64_t(256)), "split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8")) {
-      ARCHC_LAUNCH(kernels::split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8::kernel, g, 256, false, stream, kernels::split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8::Kernel{dims, v7, v8, v9, v10});
+      ARCHC_LAUNCH(kernels::split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8::kernel, g, 256, false, stream, dims, v7, v8, v9, v10);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v7);
@@ -887,7 +917,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v12 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)));  // f32[B, 2, T, 4]
     // 3: permute_0213_f32_BxTx2x4 (permute) at stdlib/attention.arch:16:14 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0213_f32_BxTx2x4")) {
-      ARCHC_LAUNCH(kernels::permute_0213_f32_BxTx2x4::kernel, g, 256, false, stream, kernels::permute_0213_f32_BxTx2x4::Kernel{dims, v8, v12});
+      ARCHC_LAUNCH(kernels::permute_0213_f32_BxTx2x4::kernel, g, 256, false, stream, dims, v8, v12);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v8);
@@ -895,7 +925,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v16 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)));  // f32[B, 2, T, 4]
     // 4: permute_0213_f32_BxTx2x4 (permute) at stdlib/attention.arch:18:14 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0213_f32_BxTx2x4")) {
-      ARCHC_LAUNCH(kernels::permute_0213_f32_BxTx2x4::kernel, g, 256, false, stream, kernels::permute_0213_f32_BxTx2x4::Kernel{dims, v10, v16});
+      ARCHC_LAUNCH(kernels::permute_0213_f32_BxTx2x4::kernel, g, 256, false, stream, dims, v10, v16);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v10);
@@ -903,7 +933,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v17 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * int64_t(4)) * dim_T));  // f32[B, 2, 4, T]
     // 5: permute_0231_f32_BxTx2x4 (permute) at stdlib/attention.arch:19:23 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0231_f32_BxTx2x4")) {
-      ARCHC_LAUNCH(kernels::permute_0231_f32_BxTx2x4::kernel, g, 256, false, stream, kernels::permute_0231_f32_BxTx2x4::Kernel{dims, v9, v17});
+      ARCHC_LAUNCH(kernels::permute_0231_f32_BxTx2x4::kernel, g, 256, false, stream, dims, v9, v17);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v9);
@@ -911,7 +941,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     i32* v21 = buf.alloc<i32>((int64_t(1) * dim_T));  // i32[T]
     // 6: arange_i32_T (arange) at stdlib/attention.arch:20:13 (attn)
     if (unsigned g = grid_of(dim_ceil_div(dim_T, int64_t(256)), "arange_i32_T")) {
-      ARCHC_LAUNCH(kernels::arange_i32_T::kernel, g, 256, false, stream, kernels::arange_i32_T::Kernel{dims, v21});
+      ARCHC_LAUNCH(kernels::arange_i32_T::kernel, g, 256, false, stream, dims, v21);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v21);
@@ -919,7 +949,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v40 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)));  // f32[B, 2, T, 4]
     // 7: attention_f32_Bx2xTx4 (14 ops fused) at stdlib/attention.arch:23:27 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_ceil_div(dim_T, int64_t(4))) * int64_t(2)), int64_t(64)), "attention_f32_Bx2xTx4")) {
-      ARCHC_LAUNCH(kernels::attention_f32_Bx2xTx4::kernel, g, 64, false, stream, kernels::attention_f32_Bx2xTx4::Kernel{dims, v12, v17, reinterpret_cast<const kernels::vec4f*>(v16), v40});
+      ARCHC_LAUNCH(kernels::attention_f32_Bx2xTx4::kernel, g, 64, false, stream, dims, v12, v17, reinterpret_cast<const kernels::vec4f*>(v16), v40);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v12);
@@ -929,7 +959,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v41 = buf.alloc<f32>(((((int64_t(1) * dim_B) * dim_T) * int64_t(2)) * int64_t(4)));  // f32[B, T, 2, 4]
     // 8: permute_0213_f32_Bx2xTx4 (permute) at stdlib/attention.arch:23:17 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0213_f32_Bx2xTx4")) {
-      ARCHC_LAUNCH(kernels::permute_0213_f32_Bx2xTx4::kernel, g, 256, false, stream, kernels::permute_0213_f32_Bx2xTx4::Kernel{dims, v40, v41});
+      ARCHC_LAUNCH(kernels::permute_0213_f32_Bx2xTx4::kernel, g, 256, false, stream, dims, v40, v41);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v40);
@@ -937,7 +967,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v45 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
     // 10: matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add (2 ops fused) at stdlib/nn.arch:14:13 (attn.proj)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add")) {
-      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add::kernel, g, 64, true, stream, kernels::matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add::Kernel{dims, v41, v43, v3, v45});
+      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add::kernel, g, 64, true, stream, dims, v41, v43, v3, v45);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v41);
@@ -961,12 +991,12 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v43 = static_cast<f32*>(prepared_[1]);  // f32[8, 8]
     // 0: permute_10_f32_24x8 (permute) at stdlib/nn.arch:14:17 (attn.qkv)
     if (unsigned g = grid_of(int64_t(1), "permute_10_f32_24x8")) {
-      ARCHC_LAUNCH(kernels::permute_10_f32_24x8::kernel, g, 256, false, nullptr, kernels::permute_10_f32_24x8::Kernel{dims, v0, v5});
+      ARCHC_LAUNCH(kernels::permute_10_f32_24x8::kernel, g, 256, false, nullptr, dims, v0, v5);
       ARCHC_CUDA(cudaGetLastError());
     }
     // 9: permute_10_f32_8x8 (permute) at stdlib/nn.arch:14:17 (attn.proj)
     if (unsigned g = grid_of(int64_t(1), "permute_10_f32_8x8")) {
-      ARCHC_LAUNCH(kernels::permute_10_f32_8x8::kernel, g, 256, false, nullptr, kernels::permute_10_f32_8x8::Kernel{dims, v2, v43});
+      ARCHC_LAUNCH(kernels::permute_10_f32_8x8::kernel, g, 256, false, nullptr, dims, v2, v43);
       ARCHC_CUDA(cudaGetLastError());
     }
     ARCHC_CUDA(cudaDeviceSynchronize());

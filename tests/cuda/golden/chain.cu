@@ -128,9 +128,9 @@ namespace fused_mul_add_tanh_neg_exp_sub_f32_BxTx5 {
 //   sub at tests/webgpu/fixtures/fusion.arch:10:12
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ in0;
-  const f32* __restrict__ in1;
-  f32* __restrict__ out0;
+  const f32* in0;
+  const f32* in1;
+  f32* out0;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= ((dims.d_B * dims.d_T) * 5u)) { return; }
@@ -152,7 +152,10 @@ struct Kernel {
     out0[gid] = v8;
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ in0, const f32* __restrict__ in1, f32* __restrict__ out0) {
+  const Kernel k{dims, in0, in1, out0};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace fused_mul_add_tanh_neg_exp_sub_f32_BxTx5
 
 }  // namespace kernels
@@ -203,7 +206,7 @@ class Model_Chain_d___5_ final : public Model {
     f32* v9 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(5)));  // f32[B, T, 5]
     // 0: fused_mul_add_tanh_neg_exp_sub_f32_BxTx5 (7 ops fused) at tests/webgpu/fixtures/fusion.arch:10:12
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(5)), int64_t(256)), "fused_mul_add_tanh_neg_exp_sub_f32_BxTx5")) {
-      ARCHC_LAUNCH(kernels::fused_mul_add_tanh_neg_exp_sub_f32_BxTx5::kernel, g, 256, false, stream, kernels::fused_mul_add_tanh_neg_exp_sub_f32_BxTx5::Kernel{dims, v0, v1, v9});
+      ARCHC_LAUNCH(kernels::fused_mul_add_tanh_neg_exp_sub_f32_BxTx5::kernel, g, 256, false, stream, dims, v0, v1, v9);
       ARCHC_CUDA(cudaGetLastError());
     }
 

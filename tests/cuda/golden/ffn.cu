@@ -121,8 +121,8 @@ namespace permute_10_f32_12x8 {
 // permute_10_f32_12x8: permute at stdlib/nn.arch:14:17 (mlp.fc1)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= 96u) { return; }
@@ -133,7 +133,10 @@ struct Kernel {
     out[gid] = x[i1 * 8u + i0];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_10_f32_12x8
 
 namespace matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh {
@@ -153,10 +156,10 @@ __shared__ f32 tileA[512];
 __shared__ f32 tileB[512];
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ a;
-  const f32* __restrict__ b;
-  const f32* __restrict__ e_in0;
-  f32* __restrict__ e_out0;
+  const f32* a;
+  const f32* b;
+  const f32* e_in0;
+  f32* e_out0;
   ARCHC_FN void epilogue(f32 mm, u32 gid) const {
     auto rest0 = gid;
     const auto c2 = rest0 % 12u;
@@ -311,15 +314,18 @@ struct Kernel {
     }
   }
 };
-__global__ void __launch_bounds__(64) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(64) kernel(const Dims dims, const f32* __restrict__ a, const f32* __restrict__ b, const f32* __restrict__ e_in0, f32* __restrict__ e_out0) {
+  const Kernel k{dims, a, b, e_in0, e_out0};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh
 
 namespace permute_10_f32_8x12 {
 // permute_10_f32_8x12: permute at stdlib/nn.arch:14:17 (mlp.fc2)
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ x;
-  f32* __restrict__ out;
+  const f32* x;
+  f32* out;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 256u + lid;
     if (gid >= 96u) { return; }
@@ -330,7 +336,10 @@ struct Kernel {
     out[gid] = x[i1 * 12u + i0];
   }
 };
-__global__ void __launch_bounds__(256) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(256) kernel(const Dims dims, const f32* __restrict__ x, f32* __restrict__ out) {
+  const Kernel k{dims, x, out};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace permute_10_f32_8x12
 
 namespace matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add {
@@ -343,11 +352,11 @@ __shared__ f32 tileA[512];
 __shared__ f32 tileB[512];
 struct Kernel {
   Dims dims;
-  const f32* __restrict__ a;
-  const f32* __restrict__ b;
-  const f32* __restrict__ e_in0;
-  const f32* __restrict__ e_in1;
-  f32* __restrict__ e_out0;
+  const f32* a;
+  const f32* b;
+  const f32* e_in0;
+  const f32* e_in1;
+  f32* e_out0;
   ARCHC_FN void epilogue(f32 mm, u32 gid) const {
     auto rest0 = gid;
     const auto c2 = rest0 % 8u;
@@ -496,7 +505,10 @@ struct Kernel {
     }
   }
 };
-__global__ void __launch_bounds__(64) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(64) kernel(const Dims dims, const f32* __restrict__ a, const f32* __restrict__ b, const f32* __restrict__ e_in0, const f32* __restrict__ e_in1, f32* __restrict__ e_out0) {
+  const Kernel k{dims, a, b, e_in0, e_in1, e_out0};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add
 
 }  // namespace kernels
@@ -553,14 +565,14 @@ class Model_Ffn_d___8__hidden___12_ final : public Model {
     f32* v20 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(12)));  // f32[B, T, 12]
     // 1: matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh (10 ops fused) at stdlib/nn.arch:14:13 (mlp.fc1)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh")) {
-      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh::kernel, g, 64, true, stream, kernels::matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh::Kernel{dims, v4, v5, v1, v20});
+      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh::kernel, g, 64, true, stream, dims, v4, v5, v1, v20);
       ARCHC_CUDA(cudaGetLastError());
     }
 
     f32* v24 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
     // 3: matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add (3 ops fused) at stdlib/nn.arch:14:13 (mlp.fc2)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add")) {
-      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add::kernel, g, 64, true, stream, kernels::matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add::Kernel{dims, v20, v21, v4, v3, v24});
+      ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add::kernel, g, 64, true, stream, dims, v20, v21, v4, v3, v24);
       ARCHC_CUDA(cudaGetLastError());
     }
     buf.release(v20);
@@ -584,12 +596,12 @@ class Model_Ffn_d___8__hidden___12_ final : public Model {
     f32* v21 = static_cast<f32*>(prepared_[1]);  // f32[12, 8]
     // 0: permute_10_f32_12x8 (permute) at stdlib/nn.arch:14:17 (mlp.fc1)
     if (unsigned g = grid_of(int64_t(1), "permute_10_f32_12x8")) {
-      ARCHC_LAUNCH(kernels::permute_10_f32_12x8::kernel, g, 256, false, nullptr, kernels::permute_10_f32_12x8::Kernel{dims, v0, v5});
+      ARCHC_LAUNCH(kernels::permute_10_f32_12x8::kernel, g, 256, false, nullptr, dims, v0, v5);
       ARCHC_CUDA(cudaGetLastError());
     }
     // 2: permute_10_f32_8x12 (permute) at stdlib/nn.arch:14:17 (mlp.fc2)
     if (unsigned g = grid_of(int64_t(1), "permute_10_f32_8x12")) {
-      ARCHC_LAUNCH(kernels::permute_10_f32_8x12::kernel, g, 256, false, nullptr, kernels::permute_10_f32_8x12::Kernel{dims, v2, v21});
+      ARCHC_LAUNCH(kernels::permute_10_f32_8x12::kernel, g, 256, false, nullptr, dims, v2, v21);
       ARCHC_CUDA(cudaGetLastError());
     }
     ARCHC_CUDA(cudaDeviceSynchronize());

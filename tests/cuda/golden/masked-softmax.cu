@@ -131,9 +131,9 @@ namespace rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6 {
 //   div at stdlib/nn.arch:94:10
 struct Kernel {
   Dims dims;
-  const u32* __restrict__ in0;
-  const f32* __restrict__ in1;
-  f32* __restrict__ out0;
+  const u32* in0;
+  const f32* in1;
+  f32* out0;
   ARCHC_FN void run(u32 wg, u32 lid) const {
     [[maybe_unused]] const u32 gid = wg * 64u + lid;
     const auto row = gid;
@@ -181,7 +181,10 @@ struct Kernel {
     }
   }
 };
-__global__ void __launch_bounds__(64) kernel(const Kernel k) { k.run(blockIdx.x, threadIdx.x); }
+__global__ void __launch_bounds__(64) kernel(const Dims dims, const u32* __restrict__ in0, const f32* __restrict__ in1, f32* __restrict__ out0) {
+  const Kernel k{dims, in0, in1, out0};
+  k.run(blockIdx.x, threadIdx.x);
+}
 }  // namespace rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6
 
 }  // namespace kernels
@@ -232,7 +235,7 @@ class Model_MaskedSoftmax_s___6_ final : public Model {
     f32* v16 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(6)));  // f32[B, T, 6]
     // 0: rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6 (10 ops fused) at stdlib/nn.arch:94:10
     if (unsigned g = grid_of(dim_ceil_div((dim_B * dim_T), int64_t(64)), "rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6")) {
-      ARCHC_LAUNCH(kernels::rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6::kernel, g, 64, false, stream, kernels::rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6::Kernel{dims, v1, v0, v16});
+      ARCHC_LAUNCH(kernels::rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6::kernel, g, 64, false, stream, dims, v1, v0, v16);
       ARCHC_CUDA(cudaGetLastError());
     }
 
