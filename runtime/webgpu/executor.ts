@@ -11,6 +11,7 @@
  *   their last use, so a second run of the same shapes allocates nothing.
  */
 import { bindDims, RunError, runChecks } from "../bind.js";
+import { constantWork, dispatchWrites } from "../constant-work.js";
 import type { DType, Provenance } from "../graph.js";
 import { evalDim, formatProvenance, type DimExpr } from "../graph.js";
 import type { Tensor } from "../reference/tensor.js";
@@ -154,68 +155,17 @@ export class WebGPUExecutor {
     return this.values.get(id)?.viewOf ?? id;
   }
 
-  private reads(d: Dispatch): number[] {
-    const kinds = this.schedule.kernels[d.kernel]!.bindings;
-    return d.bindings.filter((_, i) => kinds[i] === "read" || kinds[i] === "texture");
-  }
-
   private writes(d: Dispatch): number[] {
-    const kinds = this.schedule.kernels[d.kernel]!.bindings;
-    return d.bindings.filter((_, i) => kinds[i] === "write" || kinds[i] === "texture-write");
+    return dispatchWrites(this.schedule, d);
   }
 
-  /**
-   * Which dispatches depend on parameters alone (static sizes, no runtime dims): the greatest set
-   * closed under "reads only parameters and values written only by such dispatches".
-   */
+  /** Which dispatches depend on parameters alone: run once, by setParams (constant-work.ts). */
   private splitConstantWork(): void {
-    const s = this.schedule;
-    const isStatic = (v: number) =>
-      this.values.get(v)!.type.shape.every((d) => typeof d === "number");
-    const params = new Set(s.params.map((p) => p.value));
-    const writers = new Map<number, Dispatch[]>();
-    for (const d of s.dispatches)
-      for (const w of this.writes(d))
-        writers.set(this.base(w), [...(writers.get(this.base(w)) ?? []), d]);
-    // A kernel that reads the runtime dims (an arange starting at T - 1) depends on the run.
-    const readsDims = (d: Dispatch) => /\bdims\.d_/.test(s.kernels[d.kernel]!.wgsl);
-    let candidates = new Set(
-      s.dispatches.filter((d) => typeof d.workgroups === "number" && !readsDims(d)),
+    const { constant, once } = constantWork(this.schedule, { outputsPerRun: true });
+    for (const v of constant) this.constant.add(v);
+    this.schedule.dispatches.forEach((d, i) =>
+      (once.has(i) ? this.prepareDispatches : this.runDispatches).push(d),
     );
-    for (;;) {
-      const constantValue = (v: number): boolean => {
-        const b = this.base(v);
-        if (params.has(b)) return true;
-        const ws = writers.get(b);
-        return !!ws && ws.every((d) => candidates.has(d)) && isStatic(b);
-      };
-      const next = new Set(
-        [...candidates].filter(
-          (d) => this.reads(d).every(constantValue) && this.writes(d).every(constantValue),
-        ),
-      );
-      if (next.size === candidates.size) {
-        for (const v of this.values.keys()) if (constantValue(v)) this.constant.add(v);
-        break;
-      }
-      candidates = next;
-    }
-    // Outputs of the model are read back per run: keep them computed per run (cheap: rare), and
-    // with them what is computed from them (in prepare() it would read them before they exist)
-    // and whatever a dispatch writes along with them.
-    for (const o of s.outputs) if (!params.has(this.base(o.value))) this.constant.delete(o.value);
-    const perRun = (v: number) => !params.has(this.base(v)) && !this.constant.has(v);
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const d of candidates)
-        if (this.reads(d).some(perRun) || this.writes(d).some(perRun))
-          for (const w of this.writes(d)) changed = this.constant.delete(w) || changed;
-    }
-    for (const d of s.dispatches) {
-      const constantDispatch =
-        candidates.has(d) && this.writes(d).every((w) => this.constant.has(w));
-      (constantDispatch ? this.prepareDispatches : this.runDispatches).push(d);
-    }
   }
 
   /** Compiles every kernel (once per device and source). */

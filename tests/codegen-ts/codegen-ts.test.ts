@@ -37,8 +37,10 @@ interface Case {
 /** Every example's tiny model, with the names its generated class gives inputs and outputs. */
 const EXAMPLES: Case[] = tinyExamples().map(({ file, model }) => {
   const graph = loadGraph(file, model, {})!.graph;
-  const names = (list: string[], taken: string[] = []) =>
-    Object.fromEntries(list.map((n, i) => [n, uniqueIdentifiers(list, taken)[i]!]));
+  const names = (list: string[], taken: string[] = []) => {
+    const ids = uniqueIdentifiers(list, taken);
+    return Object.fromEntries(list.map((n, i) => [n, ids[i]!]));
+  };
   return {
     file,
     model,

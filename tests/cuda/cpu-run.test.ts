@@ -11,48 +11,37 @@
  * kernels accumulate in f32 (the reference in double) through a few layers.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadGraph, runtimeSizes, writeTensorsFile } from "../../cli/model-files.js";
-import { cudaSchedule, generateCuda } from "../../compiler/codegen/cuda/index.js";
+import { cudaSchedule } from "../../compiler/codegen/cuda/index.js";
 import { generateModelCu } from "../../compiler/codegen/cuda/model.js";
 import { CodegenError } from "../../compiler/codegen/wgsl/context.js";
 import { runChecks } from "../../runtime/bind.js";
-import type { Graph } from "../../runtime/graph.js";
 import { exampleInputs, initParams } from "../../runtime/init.js";
 import { execute } from "../../runtime/reference/execute.js";
 import type { Tensor } from "../../runtime/reference/tensor.js";
 import { readSafetensors } from "../../runtime/weights/safetensors.js";
 import { expectClose } from "../webgpu/harness.js";
 import { tinyExamples } from "../support/examples.js";
+import { generateInto, type Generated } from "./generate.js";
 
 const tiny = tinyExamples();
 
 const root = mkdtempSync(join(tmpdir(), "archc-cuda-cpu-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Built {
-  dir: string;
-  graph: Graph;
-}
-
 /** Generates the model's CUDA files and builds the CPU runner; returns its directory. */
-function build(file: string, model: string, fuse: boolean): Built {
-  const loaded = loadGraph(file, model, {});
-  expect(loaded, `${file} ${model} builds`).toBeDefined();
-  const dir = mkdtempSync(join(root, `${model}-`));
-  for (const f of generateCuda(cudaSchedule(loaded!.graph, fuse), {
-    source: file,
-    version: "test",
-  }))
-    writeFileSync(join(dir, f.path), f.text);
+function build(file: string, model: string, fuse: boolean): Generated {
+  const built = generateInto(root, file, model, fuse);
+  const dir = built.dir;
   const r = spawnSync("make", ["-s", "runner-cpu"], { cwd: dir, encoding: "utf8" });
   if (r.error)
     throw new Error(`make could not run (${r.error.message}); make and g++ are required`);
   expect(r.status, `make runner-cpu for ${model}:\n${r.stdout}${r.stderr}`).toBe(0);
-  return { dir, graph: loaded!.graph };
+  return built;
 }
 
 interface Run {
@@ -125,7 +114,7 @@ describe("launches that depend on the weights alone", () => {
 });
 
 describe("the runner refuses bad input with archc run's messages", () => {
-  let gpt: Built | undefined;
+  let gpt: Generated | undefined;
   const tinyGpt = () => (gpt ??= build("examples/tiny_gpt.arch", "TinyGPT", true));
 
   it("lists every problem with the weights at once", { timeout: 240_000 }, () => {

@@ -873,22 +873,22 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     bind.expect(in0, "x", 2, int64_t(8));
     bind.finish();
     // Sizes that depend on the runtime dims, checked before anything is allocated.
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %4 (f32[B, T, 8])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(24)), "value %7 (f32[B, T, 24])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %8 (f32[B, T, 8])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %9 (f32[B, T, 8])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %10 (f32[B, T, 8])");
-    check_elements(((((int64_t(1) * dim_B) * dim_T) * int64_t(2)) * int64_t(4)), "value %11 (f32[B, T, 2, 4])");
-    check_elements(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)), "value %12 (f32[B, 2, T, 4])");
-    check_elements(((((int64_t(1) * dim_B) * dim_T) * int64_t(2)) * int64_t(4)), "value %13 (f32[B, T, 2, 4])");
-    check_elements(((((int64_t(1) * dim_B) * dim_T) * int64_t(2)) * int64_t(4)), "value %15 (f32[B, T, 2, 4])");
-    check_elements(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)), "value %16 (f32[B, 2, T, 4])");
-    check_elements(((((int64_t(1) * dim_B) * int64_t(2)) * int64_t(4)) * dim_T), "value %17 (f32[B, 2, 4, T])");
-    check_elements((int64_t(1) * dim_T), "value %21 (i32[T])");
-    check_elements(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)), "value %40 (f32[B, 2, T, 4])");
-    check_elements(((((int64_t(1) * dim_B) * dim_T) * int64_t(2)) * int64_t(4)), "value %41 (f32[B, T, 2, 4])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %42 (f32[B, T, 8])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %45 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %4 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(24)), "value %7 (f32[B, T, 24])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %8 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %9 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %10 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %11 (f32[B, T, 2, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %12 (f32[B, 2, T, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %13 (f32[B, T, 2, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %15 (f32[B, T, 2, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %16 (f32[B, 2, T, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %17 (f32[B, 2, 4, T])");
+    check_elements(dim_T, "value %21 (i32[T])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %40 (f32[B, 2, T, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %41 (f32[B, T, 2, 4])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %42 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %45 (f32[B, T, 8])");
     const Dims dims{u32(dim_B), u32(dim_T)};
     Buffers buf(stream);
     f32* v4 = buf.upload<f32>(*in0);
@@ -897,16 +897,16 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     f32* v5 = static_cast<f32*>(prepared_[0]);  // f32[8, 24]
     f32* v43 = static_cast<f32*>(prepared_[1]);  // f32[8, 8]
 
-    f32* v7 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(24)));  // f32[B, T, 24]
+    f32* v7 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(24)));  // f32[B, T, 24]
     // 1: matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add (2 ops fused) at stdlib/nn.arch:14:13 (attn.qkv)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add")) {
       ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx24__f32_BxTx8__f32_8x24__add::kernel, g, 64, true, stream, dims, v4, v5, v1, v7);
       ARCHC_CUDA(cudaGetLastError());
     }
 
-    f32* v8 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
-    f32* v9 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
-    f32* v10 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
+    f32* v8 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, T, 8]
+    f32* v9 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, T, 8]
+    f32* v10 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, T, 8]
     // 2: split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8 (split) at stdlib/attention.arch:15:21 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(24)), int64_t(256)), "split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8")) {
       ARCHC_LAUNCH(kernels::split2_f32_BxTx24_f32_BxTx8_f32_BxTx8_f32_BxTx8::kernel, g, 256, false, stream, dims, v7, v8, v9, v10);
@@ -914,7 +914,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     }
     buf.release(v7);
 
-    f32* v12 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)));  // f32[B, 2, T, 4]
+    f32* v12 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, 2, T, 4]
     // 3: permute_0213_f32_BxTx2x4 (permute) at stdlib/attention.arch:16:14 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0213_f32_BxTx2x4")) {
       ARCHC_LAUNCH(kernels::permute_0213_f32_BxTx2x4::kernel, g, 256, false, stream, dims, v8, v12);
@@ -922,7 +922,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     }
     buf.release(v8);
 
-    f32* v16 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)));  // f32[B, 2, T, 4]
+    f32* v16 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, 2, T, 4]
     // 4: permute_0213_f32_BxTx2x4 (permute) at stdlib/attention.arch:18:14 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0213_f32_BxTx2x4")) {
       ARCHC_LAUNCH(kernels::permute_0213_f32_BxTx2x4::kernel, g, 256, false, stream, dims, v10, v16);
@@ -930,7 +930,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     }
     buf.release(v10);
 
-    f32* v17 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * int64_t(4)) * dim_T));  // f32[B, 2, 4, T]
+    f32* v17 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, 2, 4, T]
     // 5: permute_0231_f32_BxTx2x4 (permute) at stdlib/attention.arch:19:23 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0231_f32_BxTx2x4")) {
       ARCHC_LAUNCH(kernels::permute_0231_f32_BxTx2x4::kernel, g, 256, false, stream, dims, v9, v17);
@@ -938,7 +938,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     }
     buf.release(v9);
 
-    i32* v21 = buf.alloc<i32>((int64_t(1) * dim_T));  // i32[T]
+    i32* v21 = buf.alloc<i32>(dim_T);  // i32[T]
     // 6: arange_i32_T (arange) at stdlib/attention.arch:20:13 (attn)
     if (unsigned g = grid_of(dim_ceil_div(dim_T, int64_t(256)), "arange_i32_T")) {
       ARCHC_LAUNCH(kernels::arange_i32_T::kernel, g, 256, false, stream, dims, v21);
@@ -946,7 +946,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     }
     buf.release(v21);
 
-    f32* v40 = buf.alloc<f32>(((((int64_t(1) * dim_B) * int64_t(2)) * dim_T) * int64_t(4)));  // f32[B, 2, T, 4]
+    f32* v40 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, 2, T, 4]
     // 7: attention_f32_Bx2xTx4 (14 ops fused) at stdlib/attention.arch:23:27 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_ceil_div(dim_T, int64_t(4))) * int64_t(2)), int64_t(64)), "attention_f32_Bx2xTx4")) {
       ARCHC_LAUNCH(kernels::attention_f32_Bx2xTx4::kernel, g, 64, false, stream, dims, v12, v17, reinterpret_cast<const kernels::vec4f*>(v16), v40);
@@ -956,7 +956,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     buf.release(v17);
     buf.release(v16);
 
-    f32* v41 = buf.alloc<f32>(((((int64_t(1) * dim_B) * dim_T) * int64_t(2)) * int64_t(4)));  // f32[B, T, 2, 4]
+    f32* v41 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, T, 2, 4]
     // 8: permute_0213_f32_Bx2xTx4 (permute) at stdlib/attention.arch:23:17 (attn)
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(8)), int64_t(256)), "permute_0213_f32_Bx2xTx4")) {
       ARCHC_LAUNCH(kernels::permute_0213_f32_Bx2xTx4::kernel, g, 256, false, stream, dims, v40, v41);
@@ -964,7 +964,7 @@ class Model_Attention_d___8__heads___2_ final : public Model {
     }
     buf.release(v40);
 
-    f32* v45 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
+    f32* v45 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, T, 8]
     // 10: matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add (2 ops fused) at stdlib/nn.arch:14:13 (attn.proj)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add")) {
       ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx8__f32_BxTx8__f32_8x8__add::kernel, g, 64, true, stream, dims, v41, v43, v3, v45);

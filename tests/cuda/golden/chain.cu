@@ -195,15 +195,15 @@ class Model_Chain_d___5_ final : public Model {
     bind.expect(in1, "y", 1, int64_t(5));
     bind.finish();
     // Sizes that depend on the runtime dims, checked before anything is allocated.
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(5)), "value %0 (f32[B, T, 5])");
-    check_elements(((int64_t(1) * dim_T) * int64_t(5)), "value %1 (f32[T, 5])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(5)), "value %9 (f32[B, T, 5])");
+    check_elements(((dim_B * dim_T) * int64_t(5)), "value %0 (f32[B, T, 5])");
+    check_elements((dim_T * int64_t(5)), "value %1 (f32[T, 5])");
+    check_elements(((dim_B * dim_T) * int64_t(5)), "value %9 (f32[B, T, 5])");
     const Dims dims{u32(dim_B), u32(dim_T)};
     Buffers buf(stream);
     f32* v0 = buf.upload<f32>(*in0);
     f32* v1 = buf.upload<f32>(*in1);
 
-    f32* v9 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(5)));  // f32[B, T, 5]
+    f32* v9 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(5)));  // f32[B, T, 5]
     // 0: fused_mul_add_tanh_neg_exp_sub_f32_BxTx5 (7 ops fused) at tests/webgpu/fixtures/fusion.arch:10:12
     if (unsigned g = grid_of(dim_ceil_div(((dim_B * dim_T) * int64_t(5)), int64_t(256)), "fused_mul_add_tanh_neg_exp_sub_f32_BxTx5")) {
       ARCHC_LAUNCH(kernels::fused_mul_add_tanh_neg_exp_sub_f32_BxTx5::kernel, g, 256, false, stream, dims, v0, v1, v9);

@@ -551,9 +551,9 @@ class Model_Ffn_d___8__hidden___12_ final : public Model {
     bind.expect(in0, "x", 2, int64_t(8));
     bind.finish();
     // Sizes that depend on the runtime dims, checked before anything is allocated.
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %4 (f32[B, T, 8])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(12)), "value %20 (f32[B, T, 12])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(8)), "value %24 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %4 (f32[B, T, 8])");
+    check_elements(((dim_B * dim_T) * int64_t(12)), "value %20 (f32[B, T, 12])");
+    check_elements(((dim_B * dim_T) * int64_t(8)), "value %24 (f32[B, T, 8])");
     const Dims dims{u32(dim_B), u32(dim_T)};
     Buffers buf(stream);
     f32* v4 = buf.upload<f32>(*in0);
@@ -562,14 +562,14 @@ class Model_Ffn_d___8__hidden___12_ final : public Model {
     f32* v5 = static_cast<f32*>(prepared_[0]);  // f32[8, 12]
     f32* v21 = static_cast<f32*>(prepared_[1]);  // f32[12, 8]
 
-    f32* v20 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(12)));  // f32[B, T, 12]
+    f32* v20 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(12)));  // f32[B, T, 12]
     // 1: matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh (10 ops fused) at stdlib/nn.arch:14:13 (mlp.fc1)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh")) {
       ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx12__f32_BxTx8__f32_8x12__add_mul_pow_tanh::kernel, g, 64, true, stream, dims, v4, v5, v1, v20);
       ARCHC_CUDA(cudaGetLastError());
     }
 
-    f32* v24 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(8)));  // f32[B, T, 8]
+    f32* v24 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(8)));  // f32[B, T, 8]
     // 3: matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add (3 ops fused) at stdlib/nn.arch:14:13 (mlp.fc2)
     if (unsigned g = grid_of((dim_B * dim_ceil_div(dim_T, int64_t(32))), "matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add")) {
       ARCHC_LAUNCH(kernels::matmul_shared_f32_BxTx8__f32_BxTx12__f32_12x8__add::kernel, g, 64, true, stream, dims, v20, v21, v4, v3, v24);

@@ -224,15 +224,15 @@ class Model_MaskedSoftmax_s___6_ final : public Model {
     bind.expect(in1, "keep", 1, int64_t(6));
     bind.finish();
     // Sizes that depend on the runtime dims, checked before anything is allocated.
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(6)), "value %0 (f32[B, T, 6])");
-    check_elements(((int64_t(1) * dim_T) * int64_t(6)), "value %1 (bool[T, 6])");
-    check_elements((((int64_t(1) * dim_B) * dim_T) * int64_t(6)), "value %16 (f32[B, T, 6])");
+    check_elements(((dim_B * dim_T) * int64_t(6)), "value %0 (f32[B, T, 6])");
+    check_elements((dim_T * int64_t(6)), "value %1 (bool[T, 6])");
+    check_elements(((dim_B * dim_T) * int64_t(6)), "value %16 (f32[B, T, 6])");
     const Dims dims{u32(dim_B), u32(dim_T)};
     Buffers buf(stream);
     f32* v0 = buf.upload<f32>(*in0);
     u32* v1 = buf.upload<u32>(*in1);
 
-    f32* v16 = buf.alloc<f32>((((int64_t(1) * dim_B) * dim_T) * int64_t(6)));  // f32[B, T, 6]
+    f32* v16 = buf.alloc<f32>(((dim_B * dim_T) * int64_t(6)));  // f32[B, T, 6]
     // 0: rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6 (10 ops fused) at stdlib/nn.arch:94:10
     if (unsigned g = grid_of(dim_ceil_div((dim_B * dim_T), int64_t(64)), "rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6")) {
       ARCHC_LAUNCH(kernels::rowfused_where_max_eq_sub_exp_sum_etc_bool_BxTx6::kernel, g, 64, false, stream, dims, v1, v0, v16);
